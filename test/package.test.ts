@@ -1,0 +1,75 @@
+import { describe, it, expect } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  exports: Record<string, unknown>;
+  bin: Record<string, string>;
+};
+
+/** Runs an ES module snippet in a fresh node process, from the package root, on the built dist. */
+function runInChild(code: string): string {
+  return execFileSync(process.execPath, ['--input-type=module', '-e', code], {
+    encoding: 'utf8',
+    cwd: new URL('..', import.meta.url),
+    timeout: 20_000,
+  });
+}
+
+describe('the built package', () => {
+  it('exposes every subpath in package.json exports from dist', () => {
+    const subpaths = Object.keys(pkg.exports).filter((s) => s !== './package.json');
+    const code = `
+      const out = {};
+      for (const sub of ${JSON.stringify(subpaths)}) {
+        const name = sub === '.' ? 'rewind' : 'rewind/' + sub.slice(2);
+        out[sub] = Object.keys(await import(name)).length;
+      }
+      console.log(JSON.stringify(out));`;
+    const counts = JSON.parse(runInChild(code)) as Record<string, number>;
+    for (const sub of subpaths) expect(counts[sub], sub).toBeGreaterThan(0);
+  });
+
+  it('loads no database driver when rewind is imported', () => {
+    const code = `
+      import { createRequire } from 'node:module';
+      await import('rewind');
+      await import('rewind/scope');
+      const loaded = Object.keys(createRequire(import.meta.url).cache);
+      console.log(JSON.stringify(loaded.filter((p) => /node_modules\\/(better-sqlite3|pg)\\//.test(p))));`;
+    expect(JSON.parse(runInChild(code))).toEqual([]);
+  });
+
+  it('lists the public API of rewind/scope', () => {
+    const names = JSON.parse(runInChild("console.log(JSON.stringify(Object.keys(await import('rewind/scope')).sort()))")) as string[];
+    expect(names).toEqual([
+      'CanceledError',
+      'DeadlineExceededError',
+      'Scope',
+      'ScopeClosedError',
+      'TaskLeakError',
+      'isCancellation',
+      'onCancelLatency',
+      'onTaskLeak',
+      'queryWithSignal',
+      'sleep',
+    ]);
+  });
+
+  it('ships a runnable rewind binary whose demo shows the cancellation and the cleanups', () => {
+    const output = execFileSync(process.execPath, [new URL(`../${pkg.bin['rewind']}`, import.meta.url).pathname, 'demo'], { encoding: 'utf8' });
+    const events = output.split('\n').map((l) => l.replace(/^\s*\d+ ms\s+/, '')).filter(Boolean);
+    const index = (prefix: string) => events.findIndex((e) => e.startsWith(prefix));
+    expect(index('task "stock" failed')).toBeGreaterThan(0);
+    expect(index('task "prices" stopped: Scope "server/request" was canceled: task "stock" failed')).toBeGreaterThan(index('task "stock" failed'));
+    expect(index('shielded compensation')).toBeGreaterThan(index('task "prices" stopped'));
+    expect(index('cleanup: release the database connection')).toBeGreaterThan(index('cleanup: close the response stream'));
+    expect(events.at(-1)).toBe('request failed: stock service answered 503');
+  });
+
+  it('does not keep the process alive after a scope with a timeout is closed', () => {
+    // runInChild kills the child after 20 s and throws; a lingering 30-minute timer would.
+    const out = runInChild("const { Scope } = await import('rewind/scope'); const s = Scope.root({ timeout: '1h' }); s.child({ timeout: '30m' }); await s.close(); console.log('closed');");
+    expect(out.trim()).toBe('closed');
+  });
+});
