@@ -1,6 +1,7 @@
 import { describe, it, expect, vi } from 'vitest';
 import { InvalidArgumentError, isRewindError, describeValue } from '../src/errors.js';
 import { CanceledError } from '../src/scope/index.js';
+import type * as ScopeErrors from '../src/scope/errors.js';
 
 describe('errors', () => {
   it('gives every error a name, a stable code and its details', () => {
@@ -13,7 +14,8 @@ describe('errors', () => {
 
   it('recognises Rewind errors from another copy of the package by their brand', async () => {
     vi.resetModules();
-    const copy = await import('../src/scope/errors.js?copy' as string) as typeof import('../src/scope/errors.js');
+    const copyPath: string = '../src/scope/errors.js?copy';
+    const copy = (await import(copyPath)) as typeof ScopeErrors;
     expect(copy.CanceledError).not.toBe(CanceledError);
     const foreign = new copy.CanceledError({ scope: 'root' });
     expect(foreign instanceof CanceledError).toBe(false);
