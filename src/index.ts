@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { Scope, createStore, History, openStore } from 'rewind';
+ * import { Scope, createStore, History, openStore, saga } from 'rewind';
  * ```
  *
  * @module
@@ -67,6 +67,10 @@ export {
   StoreUnsupportedError,
 } from './store/index.js';
 export type { Journal, OpenStoreOptions, Durability } from './store/index.js';
+
+/** Durable sagas: definitions (the engine comes with its own entry points). */
+export { saga, SagaDefinitionError, SagaJournalInconsistentError } from './saga/index.js';
+export type { Saga, SagaDefinition, StepContext, CompensationContext, RunState, RunStatus } from './saga/index.js';
 
 /** The error base and its guard. */
 export { RewindError, InvalidArgumentError, isRewindError, REWIND_ERROR_CODES } from './errors.js';

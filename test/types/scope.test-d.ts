@@ -13,5 +13,5 @@ root.child({ deadline: 'tomorrow' });
 expectTypeOf(root.reason).toEqualTypeOf<CanceledError | DeadlineExceededError | undefined>();
 expectTypeOf(root.signal).toEqualTypeOf<AbortSignal>();
 expectTypeOf(root.go(() => 42)).toEqualTypeOf<Task<number>>();
-expectTypeOf(root.go(async () => 'x').result).toEqualTypeOf<Promise<string>>();
-expectTypeOf(root.run(async () => ({ ok: true }))).toEqualTypeOf<Promise<{ ok: boolean }>>();
+expectTypeOf(root.go(() => Promise.resolve('x')).result).toEqualTypeOf<Promise<string>>();
+expectTypeOf(root.run(() => Promise.resolve({ ok: true }))).toEqualTypeOf<Promise<{ ok: boolean }>>();

@@ -1,0 +1,71 @@
+// The guarantees of DESIGN.md's saga section, checked on a finished simulated run. Each
+// check returns the list of violations, so that a failing seed says what went wrong.
+import { apply, plan, reduce, type JournalRecord, type SagaDefinition, type SagaEventType } from '../../../src/saga/index.js';
+import type { SimulatedEngine } from './engine-loop.js';
+
+export function violations(engine: SimulatedEngine): string[] {
+  const { definition, journal, state, runId } = engine;
+  const out: string[] = [];
+  const count = (step: string, ...types: SagaEventType[]) =>
+    journal.filter(({ event }) => types.includes(event.type) && 'step' in event && event.step === step).length;
+  const resolvedAs = (step: string, action: string) =>
+    journal.filter(({ event }) => event.type === 'resolved' && event.step === step && event.action === action).length;
+
+  if (state.status !== 'completed' && state.status !== 'compensated') out.push(`ended ${state.status}`);
+  if (JSON.stringify(reduce(runId, journal)) !== JSON.stringify(state)) out.push('reduce(journal) differs from the state kept with apply');
+  const [first, ...rest] = journal;
+  if (first !== undefined && JSON.stringify(rest.reduce(apply, reduce(runId, [first]))) !== JSON.stringify(state)) {
+    out.push('folding apply differs from reduce');
+  }
+  if (plan(definition, state, engine.now, { inFlight: new Set() }).length > 0) out.push('plan of an ended run is not empty');
+  for (const call of engine.calls) {
+    if (call.idempotencyKey !== `${runId}:${call.step}`) out.push(`unstable idempotency key ${call.idempotencyKey}`);
+  }
+
+  if (state.status === 'completed') {
+    for (const step of definition.steps) {
+      if (count(step.name, 'step-succeeded') !== 1) out.push(`completed, but "${step.name}" succeeded ${count(step.name, 'step-succeeded')} times`);
+      const confirmed = count(step.name, 'confirm-succeeded') + resolvedAs(step.name, 'confirmed');
+      if (step.kind === 'tcc' && confirmed !== 1) out.push(`completed, but TCC "${step.name}" was confirmed ${confirmed} times`);
+    }
+    if (journal.some(({ event }) => event.type.startsWith('compensation'))) out.push('completed with compensation events');
+  }
+
+  if (state.status === 'compensated') {
+    const since = state.compensation?.seq ?? Infinity;
+    for (const step of definition.steps) {
+      const started = count(step.name, 'step-started') > 0;
+      const done = count(step.name, 'compensation-succeeded', 'compensation-skipped') + resolvedAs(step.name, 'compensated');
+      if (started && done !== 1) out.push(`started step "${step.name}" compensated ${done} times`);
+      if (!started && step.kind === 'step' && count(step.name, 'compensation-started', 'compensation-skipped') > 0) {
+        out.push(`step "${step.name}" never started but was compensated`);
+      }
+      if (!started && step.kind === 'tcc' && count(step.name, 'compensation-skipped') !== 1) {
+        out.push(`TCC step "${step.name}" never started, but has no single empty cancel`);
+      }
+    }
+    if (journal.some(({ event }) => event.type === 'confirm-started')) out.push('compensated a run that had begun to confirm');
+    const late = journal.find(({ seq, event }) => seq > since && (event.type === 'step-started' || event.type === 'confirm-started'));
+    if (late !== undefined) out.push(`a step started at seq ${late.seq}, after compensation began at seq ${since}`);
+    out.push(...reverseOrderViolations(definition, journal));
+  }
+  return out;
+}
+
+/** A step's compensation begins only after the compensations of the started steps that run after it ended. */
+function reverseOrderViolations(definition: SagaDefinition, journal: readonly JournalRecord[]): string[] {
+  const seqOf = (step: string, pick: 'first' | 'last', types: readonly SagaEventType[]) => {
+    const matching = journal.filter(({ event }) => 'step' in event && event.step === step && types.includes(event.type));
+    return (pick === 'first' ? matching[0] : matching.at(-1))?.seq;
+  };
+  const out: string[] = [];
+  for (const downstream of definition.steps) {
+    if (seqOf(downstream.name, 'first', ['step-started']) === undefined) continue;
+    const ended = seqOf(downstream.name, 'last', ['compensation-succeeded', 'compensation-skipped', 'resolved']) ?? Infinity;
+    for (const upstream of downstream.after) {
+      const began = seqOf(upstream, 'first', ['compensation-started', 'compensation-skipped']) ?? Infinity;
+      if (began < ended) out.push(`"${upstream}" compensation began at seq ${began} before "${downstream.name}" (after it) ended at ${ended}`);
+    }
+  }
+  return out;
+}
