@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { Scope, createStore, History, openStore, saga } from 'rewind';
+ * import { Scope, createStore, History, openStore, saga, openEngine } from 'rewind';
  * ```
  *
  * @module
@@ -68,8 +68,20 @@ export {
 } from './store/index.js';
 export type { Journal, OpenStoreOptions, Durability } from './store/index.js';
 
-/** Durable sagas: definitions (the engine comes with its own entry points). */
-export { saga, SagaDefinitionError, SagaJournalInconsistentError } from './saga/index.js';
+/** Durable sagas. */
+export {
+  saga,
+  openEngine,
+  SagaInspector,
+  SagaDefinitionError,
+  SagaJournalInconsistentError,
+  CompensationCircuitOpenError,
+  EngineClosedError,
+  RunConflictError,
+  RunNotFoundError,
+  RunStatusError,
+  SagaVersionNotRegisteredError,
+} from './saga/index.js';
 export type { Saga, SagaDefinition, StepContext, CompensationContext, RunState, RunStatus } from './saga/index.js';
 
 /** The error base and its guard. */

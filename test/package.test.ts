@@ -55,8 +55,8 @@ describe('the built package', () => {
     ]);
   });
 
-  it('ships a runnable rewind binary whose demo shows the cancellation and the cleanups', () => {
-    const output = execFileSync(process.execPath, [new URL(`../${pkg.bin['rewind']}`, import.meta.url).pathname, 'demo'], { encoding: 'utf8' });
+  it('ships a runnable rewind binary whose scope demo shows the cancellation and the cleanups', () => {
+    const output = execFileSync(process.execPath, [new URL(`../${pkg.bin['rewind']}`, import.meta.url).pathname, 'demo', 'scope'], { encoding: 'utf8' });
     const events = output.split('\n').map((l) => l.replace(/^\s*\d+ ms\s+/, '')).filter(Boolean);
     const index = (prefix: string) => events.findIndex((e) => e.startsWith(prefix));
     expect(index('task "stock" failed')).toBeGreaterThan(0);

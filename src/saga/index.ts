@@ -1,16 +1,18 @@
 /**
  * Durable sagas: steps with compensations, DAGs, TCC, retries with durable backoff, and
- * recovery by replay. This module is the pure core: the typed definition builder, the
- * journal format, `reduce` (journal to state) and `plan` (definition and state to the next
- * actions). The engine executes the actions and appends their events.
+ * recovery by replay. The pure core is the typed definition builder, the journal format,
+ * `reduce` (journal to state) and `plan` (definition and state to the next actions); the
+ * engine executes the actions on a journal, appends their events, and resumes unfinished
+ * runs when it opens.
  *
  * @example
  * ```ts
- * import { saga, reduce, plan } from 'rewind/saga';
+ * import { saga, openEngine } from 'rewind/saga';
  * const placeOrder = saga<{ orderId: string }>('place-order')
  *   .step('create-order', { run: async (ctx) => ({ id: ctx.input.orderId }), compensate: cancelOrder })
  *   .step('charge', { run: async (ctx) => charge(ctx.outputs['create-order'].id, ctx.idempotencyKey) });
- * const actions = plan(placeOrder, reduce('order-42', records), Date.now(), { inFlight: new Set() });
+ * const engine = await openEngine({ store: 'sqlite:./rewind.db', sagas: [placeOrder] });
+ * const outcome = await (await engine.start(placeOrder, { orderId: '42' }, { id: 'order-42' })).result({ timeout: '8s' });
  * ```
  *
  * @module
@@ -103,6 +105,42 @@ export { nextRetryAt } from './backoff.js';
 /** What can go wrong. */
 export { SagaDefinitionError, SagaJournalInconsistentError } from './errors.js';
 export type { SagaDefinitionDetails, SagaJournalInconsistentDetails } from './errors.js';
+
+/** The engine: runs registered sagas on a journal and resumes them after a restart. */
+export { SagaEngine } from './engine.js';
+export { openEngine } from './open-engine.js';
+export { ENGINE_STATES } from './engine-types.js';
+export type { EngineFault, EngineState, SagaInput, SagaOutputs, UnresumableRun } from './engine-types.js';
+export type {
+  CompensationBreakerOptions,
+  ListOptions,
+  OpenEngineOptions,
+  ResolveOptions,
+  ResultOptions,
+  StartOptions,
+} from './engine-options.js';
+export { RunHandle } from './run-handle.js';
+export type { RunCompensated, RunCompleted, RunOutcome, RunPending, RunStuck } from './run-outcome.js';
+export { SagaInspector } from './inspector.js';
+export type { RunSummary } from './inspector.js';
+export { QUARANTINE_STREAM_PREFIX, RUN_STREAM_PREFIX, runStream } from './quarantine.js';
+export {
+  CompensationCircuitOpenError,
+  EngineClosedError,
+  RunConflictError,
+  RunNotFoundError,
+  RunStatusError,
+  SagaVersionNotRegisteredError,
+} from './errors.js';
+export type {
+  CompensationCircuitOpenDetails,
+  EngineClosedDetails,
+  RunConflictDetails,
+  RunNotFoundDetails,
+  RunStatusDetails,
+  SagaVersionNotRegisteredDetails,
+} from './errors.js';
+export type { Disposable } from '../internal/event.js';
 
 export type { Duration } from '../internal/duration.js';
 export type { JsonValue } from '../internal/json.js';

@@ -1,0 +1,416 @@
+/**
+ * The durable saga engine: runs registered sagas on a journal, one stream per run, and
+ * resumes every unfinished run when it opens. Recovery is: load the journal, reduce, plan,
+ * continue. Nothing else.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { InvalidArgumentError, isRewindError } from '../errors.js';
+import { EventSource, type Disposable } from '../internal/event.js';
+import { assertJson } from '../internal/json.js';
+import { Scope } from '../scope/index.js';
+import type { Journal } from '../store/index.js';
+import { CompensationBreakers } from './circuit.js';
+import { encodeEvent } from './codec.js';
+import type { SagaDefinition } from './definition.js';
+import type { EngineFault, EngineState, SagaInput, SagaOutputs, UnresumableRun } from './engine-types.js';
+import {
+  resolveResolution,
+  resolveResultTimeout,
+  resolveStartOptions,
+  type ListOptions,
+  type ResolveOptions,
+  type ResolvedEngineOptions,
+  type ResultOptions,
+  type StartOptions,
+} from './engine-options.js';
+import { EngineClosedError, RunConflictError, RunNotFoundError, RunStatusError, SagaVersionNotRegisteredError, type SagaJournalInconsistentError } from './errors.js';
+import { SAGA_JOURNAL_FORMAT, type SagaEvent } from './events.js';
+import { SagaInspector, loadRun, type RunSummary } from './inspector.js';
+import { RUN_STREAM_PREFIX, header, readNotes, runStream } from './quarantine.js';
+import { reduce } from './reduce.js';
+import type { SagaRegistry } from './registry.js';
+import { RunExecutor, type ExecutorHost } from './run-executor.js';
+import { RunHandle, type RunSource } from './run-handle.js';
+import { outcomeOf, type RunCompensated, type RunCompleted, type RunOutcome, type RunStuck } from './run-outcome.js';
+import { RunWaiters } from './run-waiters.js';
+import { UntrustedRuns } from './untrusted-runs.js';
+import type { RunState } from './state.js';
+
+/**
+ * A saga engine: starts runs, drives them (steps, retries with durable waits, timeouts,
+ * compensation in reverse DAG order, TCC confirm and cancel), and takes an operator's
+ * requests. Open one with `openEngine()`; close it with `close()` or `await using`.
+ *
+ * One engine is the only writer of its journal's runs: every append names the last
+ * sequence number the engine saw, so another writer is detected (the run stops and
+ * `onError` reports the conflict), never interleaved.
+ */
+export class SagaEngine implements RunSource {
+  readonly #journal: Journal;
+  readonly #ownsJournal: boolean;
+  readonly #options: ResolvedEngineOptions;
+  readonly #registry: SagaRegistry;
+  readonly #inspector: SagaInspector;
+  readonly #scope = Scope.root({ name: 'saga-engine' });
+  readonly #runs = new Map<string, RunExecutor>();
+  readonly #untrusted: UntrustedRuns;
+  readonly #starting = new Map<string, Promise<RunHandle>>();
+  readonly #waiters = new RunWaiters();
+  readonly #background = new Set<Promise<unknown>>();
+  readonly #stuck = new EventSource<RunStuck>();
+  readonly #completed = new EventSource<RunCompleted>();
+  readonly #compensated = new EventSource<RunCompensated>();
+  readonly #faults = new EventSource<EngineFault>();
+  readonly #host: ExecutorHost;
+  #state: EngineState = 'open';
+  #recovered = false;
+  #closing: Promise<void> | undefined;
+
+  /** @internal Use `openEngine()`. */
+  constructor(journal: Journal, ownsJournal: boolean, options: ResolvedEngineOptions, registry: SagaRegistry) {
+    this.#journal = journal;
+    this.#ownsJournal = ownsJournal;
+    this.#options = options;
+    this.#registry = registry;
+    this.#inspector = new SagaInspector(journal);
+    this.#untrusted = new UntrustedRuns(journal);
+    this.#host = {
+      journal,
+      clock: options.clock,
+      random: options.random,
+      scope: this.#scope,
+      graceMs: options.abortGraceMs,
+      breakers: new CompensationBreakers(options.breaker),
+      settled: (executor) => this.#settled(executor),
+      untrusted: (executor, error) => this.#track(this.#distrust(executor.runId, error), executor.runId),
+      failed: (executor, error) => this.#fail(executor.runId, error),
+    };
+  }
+
+  /** Where the engine is in its lifecycle; see {@link EngineState}. */
+  get state(): EngineState {
+    return this.#state;
+  }
+
+  /** The journal the engine writes to (for an inspector or tests; do not append to run streams). */
+  get journal(): Journal {
+    return this.#journal;
+  }
+
+  /** @internal Resumes every unfinished run in the journal; called by `openEngine()`, once (later calls do nothing). */
+  async recover(): Promise<void> {
+    if (this.#recovered) return;
+    this.#recovered = true;
+    const notes = await readNotes(this.#journal);
+    for (const { stream, lastSeq } of await this.#journal.streams({ prefix: RUN_STREAM_PREFIX })) {
+      const runId = stream.slice(RUN_STREAM_PREFIX.length);
+      const note = notes.get(runId);
+      if (note !== undefined) {
+        this.#untrusted.remember(note);
+        continue;
+      }
+      // An ended run has nothing to resume: its last record says so, and reading that one
+      // record keeps recovery proportional to the unfinished runs, not to all runs ever.
+      const [last] = await this.#journal.read(stream, { fromSeq: lastSeq, limit: 1 });
+      if (last?.type === 'completed' || last?.type === 'compensated') continue;
+      const loaded = await loadRun(this.#journal, runId);
+      if (loaded?.error !== undefined) await this.#distrust(runId, loaded.error);
+      else if (loaded !== undefined && !isEnded(loaded.state)) this.#adopt(loaded.state);
+    }
+  }
+
+  /**
+   * Registers a saga definition, so that runs of it can be started and resumed. Several
+   * versions of one saga may be registered; each run continues on the version it started
+   * on. Runs of this version found at open, waiting in {@link SagaEngine.unresumable},
+   * resume now. Registering the same definition again does nothing.
+   *
+   * @throws {@link InvalidArgumentError} when it is not a definition, or another definition
+   * with the same name and version is registered.
+   * @throws {@link EngineClosedError} after `close()`.
+   */
+  register(definition: SagaDefinition): void {
+    this.#assertOpen('register a saga');
+    if (!this.#registry.add(definition)) return;
+    for (const executor of this.#runs.values()) {
+      const { saga, version } = executor.state;
+      if (executor.definition === undefined && saga === definition.name && version === definition.version) executor.adopt(definition);
+    }
+  }
+
+  /**
+   * Starts a run of `definition` with `input`, or returns the existing run when `options.id`
+   * names one (of the same saga; it goes on on its own version and input). The `started`
+   * event is durable when this resolves.
+   *
+   * @throws {@link SagaVersionNotRegisteredError} when the definition is not registered.
+   * @throws {@link InvalidArgumentError} when `input` is not JSON or an option is not valid; nothing is written.
+   * @throws {@link RunConflictError} when the id belongs to a run of another saga.
+   * @throws {@link EngineClosedError} after `close()`.
+   */
+  async start<D extends SagaDefinition>(definition: D, input: SagaInput<D>, options?: StartOptions): Promise<RunHandle<SagaOutputs<D>>> {
+    this.#assertOpen('start a run');
+    if (this.#registry.get(definition.name, definition.version) !== definition) {
+      throw new SagaVersionNotRegisteredError({ saga: definition.name, version: definition.version, registered: this.#registry.versions(definition.name) });
+    }
+    if (input === undefined) throw new InvalidArgumentError({ path: 'input', expected: 'JSON (null for a run without input)', got: input });
+    assertJson(input, 'input');
+    const { runId, deadline } = resolveStartOptions(options, this.#options.clock(), randomUUID);
+    const pending = this.#starting.get(runId);
+    if (pending !== undefined) {
+      await pending;
+      return (await this.#existing(definition, runId)) as RunHandle<SagaOutputs<D>>;
+    }
+    const event: SagaEvent = { type: 'started', format: SAGA_JOURNAL_FORMAT, saga: definition.name, version: definition.version, input, ...(deadline === undefined ? {} : { deadline }) };
+    const starting = this.#create(definition, runId, event);
+    this.#starting.set(runId, starting);
+    try {
+      return (await starting) as RunHandle<SagaOutputs<D>>;
+    } finally {
+      this.#starting.delete(runId);
+    }
+  }
+
+  async #create(definition: SagaDefinition, runId: string, event: SagaEvent): Promise<RunHandle> {
+    if (this.#runs.has(runId) || this.#untrusted.get(runId) !== undefined || (await this.#journal.read(runStream(runId), { limit: 1 })).length > 0) {
+      return this.#existing(definition, runId);
+    }
+    try {
+      await this.#journal.append(runStream(runId), [encodeEvent(event)], { expectedSeq: 0 });
+    } catch (error) {
+      if (isRewindError(error, 'JOURNAL_CONFLICT')) return this.#existing(definition, runId);
+      throw error;
+    }
+    // A close that began meanwhile leaves the run to the next engine, as recovery would.
+    if (this.#state === 'open') this.#adopt(reduce(runId, [{ seq: 1, at: Date.now(), event }]), definition);
+    return new RunHandle(this, runId, true);
+  }
+
+  async #existing(definition: SagaDefinition, runId: string): Promise<RunHandle> {
+    await this.#untrusted.settled(runId);
+    const saga = this.#runs.get(runId)?.state.saga ?? this.#untrusted.get(runId)?.outcome.saga
+      ?? header(await this.#journal.read(runStream(runId), { limit: 1 })).saga;
+    if (saga !== definition.name) throw new RunConflictError({ runId, saga: definition.name, existingSaga: saga });
+    return new RunHandle(this, runId, false);
+  }
+
+  /**
+   * Waits for run `runId` to settle; see {@link RunHandle.result}.
+   *
+   * @throws {@link RunNotFoundError} when no run has this id.
+   * @throws {@link EngineClosedError} when the engine is closed or closes while waiting.
+   * @throws {@link InvalidArgumentError} when `timeout` is not a duration.
+   */
+  async result(runId: string, options?: ResultOptions): Promise<RunOutcome> {
+    const timeoutMs = resolveResultTimeout(options);
+    this.#assertOpen('wait for a result');
+    await this.#quiet(runId);
+    const untrusted = this.#untrusted.get(runId);
+    if (untrusted !== undefined) return untrusted.outcome;
+    const executor = this.#runs.get(runId);
+    let state = executor?.state;
+    try {
+      state ??= await this.#load(runId, 'wait for');
+    } catch (error) {
+      // A journal found untrusted just now has an outcome like any other stuck run.
+      const found = this.#untrusted.get(runId);
+      if (found === undefined) throw error;
+      return found.outcome;
+    }
+    const current = outcomeOf(state);
+    if (executor === undefined || (current.status !== 'running' && current.status !== 'compensating')) return current;
+    return this.#waiters.wait(runId, timeoutMs, () => outcomeOf(this.#runs.get(runId)?.state ?? executor.state));
+  }
+
+  /**
+   * Asks to cancel run `runId`: appends `cancel-requested` (checked against the run's state
+   * first). A run that has not committed compensates: its running steps see their signal
+   * abort, then every started step is compensated. A committed run (confirming) finishes;
+   * the request is recorded only. Resolves with the state after the request.
+   *
+   * @throws {@link RunNotFoundError} when no run has this id.
+   * @throws {@link RunStatusError} when the run has ended.
+   * @throws {@link SagaJournalInconsistentError} when the run's journal cannot be trusted.
+   * @throws {@link EngineClosedError} after `close()`.
+   */
+  async cancel(runId: string, reason = 'canceled by request'): Promise<RunState> {
+    if (typeof reason !== 'string') throw new InvalidArgumentError({ path: 'reason', expected: 'a string', got: reason });
+    return this.#request(runId, { type: 'cancel-requested', reason }, 'cancel');
+  }
+
+  /**
+   * Records an operator's resolution of a stuck run (checked against the run's state
+   * first); the run goes on: compensating, confirming, or retrying the stuck step with a
+   * fresh retry budget. Resolves with the state after the resolution.
+   *
+   * @throws {@link InvalidArgumentError} when an option is not valid.
+   * @throws {@link RunNotFoundError} when no run has this id.
+   * @throws {@link RunStatusError} when the run is not stuck, or stuck on another step or phase.
+   * @throws {@link SagaJournalInconsistentError} when the run's journal cannot be trusted.
+   * @throws {@link EngineClosedError} after `close()`.
+   */
+  async resolve(runId: string, options: ResolveOptions): Promise<RunState> {
+    const { step, action, reason, by } = resolveResolution(options);
+    return this.#request(runId, { type: 'resolved', step, action, reason, ...(by === undefined ? {} : { by }) }, 'resolve');
+  }
+
+  async #request(runId: string, event: SagaEvent, operation: string): Promise<RunState> {
+    this.#assertOpen(`${operation} a run`);
+    await this.#quiet(runId);
+    const untrusted = this.#untrusted.get(runId);
+    if (untrusted !== undefined) throw untrusted.error;
+    let executor = this.#runs.get(runId);
+    if (executor === undefined) {
+      const state = await this.#load(runId, operation);
+      if (isEnded(state)) throw new RunStatusError({ runId, operation, status: state.status, reason: 'the run has ended' });
+      this.#assertOpen(`${operation} a run`);
+      executor = this.#runs.get(runId) ?? this.#adopt(state);
+    }
+    return executor.request(event, operation);
+  }
+
+  /**
+   * The state of run `runId`, reduced from its journal: status, steps, attempts, errors, timeline.
+   *
+   * @throws {@link RunNotFoundError} when no run has this id.
+   * @throws {@link SagaJournalInconsistentError} when the run's journal cannot be trusted.
+   */
+  get(runId: string): Promise<RunState> {
+    return this.#inspector.get(runId);
+  }
+
+  /**
+   * Summaries of the runs in the journal, optionally filtered by status or saga.
+   *
+   * @throws {@link InvalidArgumentError} when a filter is not valid.
+   */
+  list(options?: ListOptions): Promise<RunSummary[]> {
+    return this.#inspector.list(options);
+  }
+
+  /** The unfinished runs waiting for their saga version to be registered, in no order. */
+  unresumable(): UnresumableRun[] {
+    return [...this.#runs.values()]
+      .filter((executor) => executor.definition === undefined)
+      .map(({ state }) => ({ runId: state.runId, saga: state.saga, version: state.version, status: state.status }));
+  }
+
+  /** Calls `listener` when a run becomes stuck (a compensation or confirmation failed for good, or its journal cannot be trusted). */
+  onStuck(listener: (run: RunStuck) => void): Disposable {
+    return this.#stuck.subscribe(listener);
+  }
+
+  /** Calls `listener` when a run completes. */
+  onCompleted(listener: (run: RunCompleted) => void): Disposable {
+    return this.#completed.subscribe(listener);
+  }
+
+  /** Calls `listener` when a run has compensated every step it started. */
+  onCompensated(listener: (run: RunCompensated) => void): Disposable {
+    return this.#compensated.subscribe(listener);
+  }
+
+  /**
+   * Calls `listener` when the engine cannot go on with a run: the store failed, or another
+   * writer appended to the run's journal. The run stops in this engine; reopening resumes it.
+   * Without a listener, faults are reported with `process.emitWarning`.
+   */
+  onError(listener: (fault: EngineFault) => void): Disposable {
+    return this.#faults.subscribe(listener);
+  }
+
+  /**
+   * Closes the engine: no new work; running calls see their signal abort; the outcomes of
+   * calls that settle (within `abortGrace`) are appended; waiting `result()` calls reject
+   * with {@link EngineClosedError}; the journal is closed if the engine opened it. Calling
+   * it again returns the same promise.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  /** Same as {@link SagaEngine.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #close(): Promise<void> {
+    this.#state = 'closing';
+    await Promise.allSettled(this.#starting.values());
+    await Promise.all([...this.#runs.values()].map((executor) => executor.stop()));
+    this.#runs.clear();
+    await Promise.allSettled(this.#background);
+    this.#waiters.rejectAll((runId) => new EngineClosedError({ operation: `wait for the result of run "${runId}"` }));
+    await this.#scope.close();
+    if (this.#ownsJournal) await this.#journal.close();
+    this.#state = 'closed';
+  }
+
+  #adopt(state: RunState, definition = this.#registry.get(state.saga, state.version)): RunExecutor {
+    const executor = new RunExecutor(this.#host, state, definition);
+    this.#runs.set(state.runId, executor);
+    executor.start();
+    return executor;
+  }
+
+  async #load(runId: string, operation: string): Promise<RunState> {
+    const loaded = await loadRun(this.#journal, runId);
+    if (loaded === undefined) throw new RunNotFoundError({ runId, operation });
+    if (loaded.error !== undefined) {
+      await this.#distrust(runId, loaded.error);
+      throw loaded.error;
+    }
+    return loaded.state;
+  }
+
+  #settled(executor: RunExecutor): void {
+    const outcome = outcomeOf(executor.state);
+    if (isEnded(executor.state)) this.#runs.delete(executor.runId);
+    this.#waiters.resolve(executor.runId, outcome);
+    if (outcome.status === 'completed') this.#completed.emit(outcome);
+    else if (outcome.status === 'compensated') this.#compensated.emit(outcome);
+    else if (outcome.status === 'stuck') this.#stuck.emit(outcome);
+  }
+
+  /** Waits until nothing the engine does on run `runId` could change what a request sees: a start, or its move to stuck. */
+  async #quiet(runId: string): Promise<void> {
+    await this.#starting.get(runId)?.catch(() => undefined);
+    await this.#untrusted.settled(runId);
+  }
+
+  /** Moves a run whose journal cannot be trusted to stuck: a note in `stuck:<runId>`; see `quarantine.ts`. */
+  #distrust(runId: string, error: SagaJournalInconsistentError): Promise<void> {
+    this.#runs.delete(runId);
+    return this.#untrusted.distrust(runId, error, (outcome) => {
+      this.#waiters.resolve(runId, outcome);
+      this.#stuck.emit(outcome);
+    });
+  }
+
+  #fail(runId: string, error: unknown): void {
+    this.#runs.delete(runId);
+    const reason = error instanceof Error ? error : new Error(`The engine stopped run "${runId}": ${String(error)}`);
+    this.#waiters.reject(runId, reason);
+    // Never silent: without a listener the fault goes where the store's warnings go.
+    if (this.#faults.hasListeners) this.#faults.emit({ runId, error });
+    else process.emitWarning(`Saga run "${runId}" stopped: ${reason.message}`, { type: 'RewindWarning', code: 'REWIND_SAGA_RUN_FAULT' });
+  }
+
+  /** Tracks background work on run `runId` that close() must wait for; its failure is reported through onError. */
+  #track(work: Promise<void>, runId: string): void {
+    const tracked = work.catch((error: unknown) => this.#fail(runId, error));
+    this.#background.add(tracked);
+    void tracked.finally(() => this.#background.delete(tracked));
+  }
+
+  #assertOpen(operation: string): void {
+    if (this.#state !== 'open') throw new EngineClosedError({ operation });
+  }
+}
+
+function isEnded(state: RunState): boolean {
+  return state.status === 'completed' || state.status === 'compensated';
+}

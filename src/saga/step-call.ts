@@ -1,0 +1,162 @@
+/**
+ * One call of a step's function, as the engine makes it: the typed context, the scope
+ * whose signal the function sees, the wait for it to settle, and the journal event its
+ * result becomes.
+ *
+ * @module
+ */
+import type { Scope } from '../scope/index.js';
+import { assertJson } from '../internal/json.js';
+import type { CompensateAction, ConfirmAction, StartStepAction } from './actions.js';
+import { nextRetryAt } from './backoff.js';
+import type { CompensationBreakers } from './circuit.js';
+import type { SagaDefinition } from './definition.js';
+import { serializeError, type SagaEvent } from './events.js';
+import type { RunState } from './state.js';
+
+/** A planned action that calls a step's function. */
+export type CallAction = StartStepAction | ConfirmAction | CompensateAction;
+
+/** How a call ended: its value, or what it threw (or why its signal aborted). */
+export type CallResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+/** A call that is running. */
+export interface LaunchedCall {
+  readonly action: CallAction;
+  /** Aborts the call's signal with `reason`; aborting twice is harmless. */
+  abort(reason: unknown): void;
+  /** Settles (never rejects) when the call has settled, or `graceMs` after its signal aborted. */
+  readonly settled: Promise<CallResult>;
+}
+
+/** What a call needs besides the action. */
+export interface CallSettings {
+  readonly definition: SagaDefinition;
+  readonly state: RunState;
+  /** The run's scope: steps run in a child with the step's timeout, the rest shielded. */
+  readonly scope: Scope;
+  readonly graceMs: number;
+  readonly breakers: CompensationBreakers;
+}
+
+/**
+ * Starts `action`'s call. A step's run (try) gets a child scope with the step's timeout;
+ * a confirmation or compensation runs in `scope.shield()`, so that the cancel or deadline
+ * that made the run compensate does not abort it (only the engine's close does, through
+ * `abort`). Compensations go through the saga's circuit breaker.
+ */
+export function launchCall(action: CallAction, settings: CallSettings): LaunchedCall {
+  const { definition, state, graceMs } = settings;
+  const step = definition.getStep(action.step)!;
+  let scope: Scope | undefined;
+  const base = {
+    runId: state.runId,
+    step: action.step,
+    idempotencyKey: action.idempotencyKey,
+    input: state.input,
+    attempt: action.attempt,
+    outputs: action.outputs,
+  };
+  // Scope.run and Scope.shield call `invoke` synchronously, so `scope` is set before
+  // launchCall returns and `abort` always reaches it.
+  const invoke = (callScope: Scope): Promise<unknown> => {
+    scope = callScope;
+    const signal = callScope.signal;
+    switch (action.type) {
+      case 'start-step':
+        return settleWithin(call(() => step.run({ ...base, signal })), signal, graceMs, false);
+      case 'confirm':
+        return settleWithin(call(() => step.confirm!({ ...base, signal, output: action.output })), signal, graceMs, true);
+      case 'compensate': {
+        const site = { saga: definition.name, runId: state.runId, step: action.step };
+        const compensate = () => step.compensate!({ ...base, signal, output: action.output });
+        return settleWithin(settings.breakers.execute(site, compensate), signal, graceMs, true);
+      }
+    }
+  };
+  const name = `${action.type}:${action.step}`;
+  const running = action.type === 'start-step'
+    ? settings.scope.run(invoke, { name, timeout: step.timeoutMs })
+    : settings.scope.shield(invoke, { name });
+  return {
+    action,
+    abort: (reason) => scope?.cancel(reason),
+    settled: running.then(
+      (value): CallResult => ({ ok: true, value }),
+      (error: unknown): CallResult => ({ ok: false, error }),
+    ),
+  };
+}
+
+/** The event that records `result` of `action`'s call. */
+export function outcomeEvent(
+  action: CallAction,
+  result: CallResult,
+  context: { readonly running: boolean; readonly now: number; readonly random: () => number; readonly breakerOpen: boolean },
+): SagaEvent {
+  const { step, attempt } = action;
+  let failure: unknown;
+  if (result.ok) {
+    if (action.type === 'confirm') return { type: 'confirm-succeeded', step, attempt };
+    if (action.type === 'compensate') return { type: 'compensation-succeeded', step, attempt };
+    if (result.value === undefined) return { type: 'step-succeeded', step, attempt };
+    try {
+      // Checked here, not when the journal refuses it: a broken output fails this attempt alone.
+      assertJson(result.value, `the output of step "${step}"`);
+      return { type: 'step-succeeded', step, attempt, output: result.value };
+    } catch (error) {
+      failure = error;
+    }
+  } else {
+    failure = result.error;
+  }
+  const retries = action.type === 'start-step' ? context.running : action.type === 'confirm' || !context.breakerOpen;
+  const wakeAt = retries ? nextRetryAt(action.retry.policy, action.retry.attempt, context.now, context.random) : undefined;
+  const type = ({ 'start-step': 'step-failed', confirm: 'confirm-failed', compensate: 'compensation-failed' } as const)[action.type];
+  return { type, step, attempt, error: serializeError(failure), ...(wakeAt === undefined ? {} : { wakeAt }) };
+}
+
+/** The `*-started` event of `action`. */
+export function startedEvent(action: CallAction): SagaEvent {
+  const type = ({ 'start-step': 'step-started', confirm: 'confirm-started', compensate: 'compensation-started' } as const)[action.type];
+  return { type, step: action.step, attempt: action.attempt };
+}
+
+/** Calls `fn`, turning a synchronous throw into a rejection. */
+async function call(fn: () => Promise<unknown>): Promise<unknown> {
+  return fn();
+}
+
+/**
+ * Settles with `work`, except once `signal` has aborted: then it rejects with the signal's
+ * reason as soon as `work` settles, or `graceMs` later if it does not, so that a function
+ * that ignores its signal cannot hold the run forever. A success after the abort counts as
+ * a success only when `lateSuccessCounts` (confirmations and compensations, aborted only by
+ * the engine's close: their effect is done). A step's run that succeeds after its timeout
+ * still failed: the timeout is part of its contract.
+ */
+function settleWithin(work: Promise<unknown>, signal: AbortSignal, graceMs: number, lateSuccessCounts: boolean): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      timer = setTimeout(() => reject(signal.reason as Error), graceMs);
+    };
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        done();
+        if (signal.aborted && !lateSuccessCounts) reject(signal.reason as Error);
+        else resolve(value);
+      },
+      (error: unknown) => {
+        done();
+        reject((signal.aborted ? signal.reason : error) as Error);
+      },
+    );
+  });
+}
