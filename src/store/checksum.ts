@@ -10,6 +10,15 @@
  *
  * @module
  */
+import * as zlib from 'node:zlib';
+
+/**
+ * zlib's native CRC-32 (Node 20.15 and later). It costs about half the JavaScript loop
+ * below on a typical 200-byte record, and far less on large ones; every append pays it
+ * once per record, on the event loop. Older Node versions fall back to the loop, which
+ * computes the same sum.
+ */
+const nativeCrc32 = (zlib as { crc32?: (data: string, value?: number) => number }).crc32;
 
 const TABLE = new Int32Array(256);
 for (let n = 0; n < 256; n++) {
@@ -36,6 +45,24 @@ function update(crc: number, text: string): number {
  * text, or `undefined`/`null` for a record without data (the two are the same record).
  */
 export function recordChecksum(
+  stream: string,
+  seq: number,
+  type: string,
+  data: string | null | undefined,
+  atMs: number,
+): number {
+  if (nativeCrc32 !== undefined) {
+    // One call over the fields joined by zero bytes: the same bytes the loop below hashes.
+    // zlib encodes the string as UTF-8, replacing a lone surrogate as Buffer.write does.
+    return data === undefined || data === null
+      ? nativeCrc32(`${stream}\0${seq}\0${type}\0${atMs}\0-\0`)
+      : nativeCrc32(`${stream}\0${seq}\0${type}\0${atMs}\0=\0${data}\0`);
+  }
+  return portableChecksum(stream, seq, type, data, atMs);
+}
+
+/** {@link recordChecksum} in plain JavaScript, for Node versions without `zlib.crc32`. */
+export function portableChecksum(
   stream: string,
   seq: number,
   type: string,

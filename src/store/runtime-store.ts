@@ -95,9 +95,16 @@ export class RuntimeJournal implements Journal {
     return this.#store.url;
   }
 
-  async append(stream: string, records: readonly NewRecord[], options?: AppendOptions): Promise<AppendResult> {
-    this.#assertOpen('append');
-    const append = checkAppend(stream, records, options);
+  // Not `async`: an async function returning this promise would wrap it in another one,
+  // which costs an allocation and two extra microtask hops on every append.
+  append(stream: string, records: readonly NewRecord[], options?: AppendOptions): Promise<AppendResult> {
+    let append: CheckedAppend;
+    try {
+      this.#assertOpen('append');
+      append = checkAppend(stream, records, options);
+    } catch (error) {
+      return rejected(error);
+    }
     return new Promise((resolve, reject) => this.#committer.submit({ append, resolve, reject }));
   }
 
@@ -142,7 +149,7 @@ export class RuntimeJournal implements Journal {
   /** Commits one batch and settles each append in it; never rejects. */
   async #commit(batch: PendingAppend[]): Promise<void> {
     const at = new Date();
-    const requests = batch.map((p): AppendRequest => ({ ...p.append, at }));
+    const requests = batch.map((p) => toRequest(p, at));
     let outcomes: AppendOutcome[];
     try {
       outcomes = await this.#store.appendBatch(requests);
@@ -167,7 +174,7 @@ export class RuntimeJournal implements Journal {
     this.#dirty = true;
     this.#stats.commits++;
     this.#stats.largestBatch = Math.max(this.#stats.largestBatch, batch.length);
-    batch.forEach((p, i) => this.#settle(p, outcomes[i] as AppendOutcome));
+    for (let i = 0; i < batch.length; i++) this.#settle(batch[i] as PendingAppend, outcomes[i] as AppendOutcome);
   }
 
   #settle(p: PendingAppend, outcome: AppendOutcome): void {
@@ -212,6 +219,18 @@ export class RuntimeJournal implements Journal {
       this.#syncing = undefined;
     }
   }
+}
+
+/** A promise rejected with `error`, whatever value was thrown. */
+// eslint-disable-next-line @typescript-eslint/require-await -- being async is what turns the throw into a rejection
+async function rejected(error: unknown): Promise<never> {
+  throw error;
+}
+
+/** The store's view of a queued append, committed at `at`. */
+function toRequest(p: PendingAppend, at: Date): AppendRequest {
+  const { stream, records, expectedSeq } = p.append;
+  return { stream, records, expectedSeq, at };
 }
 
 /** Sends a warning to the subscribed handler, or to `process.emitWarning` when there is none. */

@@ -9,11 +9,16 @@ import { assertJson } from '../internal/json.js';
 import type { EncodedRecord, ReadRange, StreamFilter } from './contract.js';
 
 /**
- * Matches an unpaired UTF-16 surrogate. Databases store text as UTF-8, where such a code
- * unit has no encoding and is replaced, so a name containing one would read back different
- * (and fail its checksum).
+ * True when `value` has an unpaired UTF-16 surrogate. Databases store text as UTF-8, where
+ * such a code unit has no encoding and is replaced, so a name containing one would read
+ * back different (and fail its checksum). `isWellFormed` (native, a few ns) answers for the
+ * hot path; the regular expression covers runtimes without it.
  */
 const LONE_SURROGATE = /\p{Cs}/u;
+const hasLoneSurrogate: (value: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (value) => !(value as string & { isWellFormed(): boolean }).isWellFormed()
+    : (value) => LONE_SURROGATE.test(value);
 
 /** A validated append, its data serialised: what the group committer queues. */
 export interface CheckedAppend {
@@ -22,9 +27,9 @@ export interface CheckedAppend {
   readonly expectedSeq: number | undefined;
 }
 
-function checkName(value: unknown, path: string, what: string): string {
-  if (typeof value !== 'string' || value === '' || LONE_SURROGATE.test(value)) {
-    throw new InvalidArgumentError({ path, expected: `${what}: a non-empty string of valid Unicode`, got: value });
+function checkName(value: unknown, path: string | (() => string), what: string): string {
+  if (typeof value !== 'string' || value === '' || hasLoneSurrogate(value)) {
+    throw new InvalidArgumentError({ path: typeof path === 'string' ? path : path(), expected: `${what}: a non-empty string of valid Unicode`, got: value });
   }
   return value;
 }
@@ -63,19 +68,69 @@ export function checkAppend(stream: unknown, records: unknown, options: unknown)
   if (!Array.isArray(records) || records.length === 0) {
     throw new InvalidArgumentError({ path: 'records', expected: 'a non-empty array of records', got: records });
   }
-  const encoded = records.map((record: unknown, i): EncodedRecord => {
-    const path = `records[${i}]`;
+  // A plain loop, and error paths built only on failure: this runs once per record appended.
+  const encoded: EncodedRecord[] = new Array<EncodedRecord>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const record: unknown = records[i];
     if (typeof record !== 'object' || record === null) {
-      throw new InvalidArgumentError({ path, expected: 'a record { type, data? }', got: record });
+      throw new InvalidArgumentError({ path: `records[${i}]`, expected: 'a record { type, data? }', got: record });
     }
     const { type, data } = record as { type?: unknown; data?: unknown };
-    const checkedType = checkName(type, `${path}.type`, 'a record type');
-    if (data === undefined) return { type: checkedType, data: undefined };
-    assertJson(data, `${path}.data`);
-    return { type: checkedType, data: JSON.stringify(data) };
-  });
-  const expectedSeq = checkCount(checkOptions(options, 'options')['expectedSeq'], 'options.expectedSeq', 0);
+    const checkedType = checkName(type, () => `records[${i}].type`, 'a record type');
+    if (data === undefined) {
+      encoded[i] = { type: checkedType, data: undefined };
+      continue;
+    }
+    if (!isPlainJson(data, 0)) assertJson(data, `records[${i}].data`);
+    encoded[i] = { type: checkedType, data: JSON.stringify(data) };
+  }
+  const expectedSeq = options === undefined
+    ? undefined
+    : checkCount(checkOptions(options, 'options')['expectedSeq'], 'options.expectedSeq', 0);
   return { stream: name, records: encoded, expectedSeq };
+}
+
+/** Nesting beyond which {@link isPlainJson} gives up and leaves the value to `assertJson`. */
+const MAX_FAST_DEPTH = 64;
+
+/**
+ * The rules of `assertJson` without its bookkeeping (a set of visited objects, a path string
+ * per value): true only for a value `assertJson` accepts. False means "not sure": the value
+ * breaks a rule, or nests deeper than {@link MAX_FAST_DEPTH} (which is also how a cycle
+ * shows here), and `assertJson` then finds the exact path, or accepts a deep value.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+    case 'undefined':
+      return false;
+  }
+  if (value === null) return true;
+  if (depth >= MAX_FAST_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      // forEach in assertJson skips holes; so does this.
+      if (i in value && !isPlainJson(value[i], depth + 1)) return false;
+    }
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const object = value as Record<string, unknown>;
+  for (const key of Object.keys(object)) {
+    const item = object[key];
+    if (item !== undefined && !isPlainJson(item, depth + 1)) return false;
+  }
+  return true;
 }
 
 /**
@@ -96,7 +151,7 @@ export function checkReadRange(options: unknown): ReadRange {
  */
 export function checkStreamFilter(options: unknown): StreamFilter {
   const prefix = checkOptions(options, 'options')['prefix'];
-  if (prefix !== undefined && (typeof prefix !== 'string' || LONE_SURROGATE.test(prefix))) {
+  if (prefix !== undefined && (typeof prefix !== 'string' || hasLoneSurrogate(prefix))) {
     throw new InvalidArgumentError({ path: 'options.prefix', expected: 'a string of valid Unicode', got: prefix });
   }
   return { prefix };

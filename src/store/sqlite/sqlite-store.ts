@@ -23,6 +23,7 @@ import { JournalCorruptError, StoreUnavailableError } from '../errors.js';
 import { loadDriver } from '../load-driver.js';
 import type { StoredRecord, StreamInfo } from '../records.js';
 import type { TornTailWarning } from '../warnings.js';
+import { SqliteAppender } from './sqlite-append.js';
 import { classifySqliteError } from './sqlite-errors.js';
 import type { SqliteDatabase, SqliteDatabaseConstructor, SqliteStatement } from './sqlite-driver-types.js';
 import { checkFileHeader, configure, inspect, migrate } from './sqlite-schema.js';
@@ -46,13 +47,7 @@ export interface SqliteStoreOptions {
 }
 
 interface Statements {
-  readonly begin: SqliteStatement;
-  readonly commit: SqliteStatement;
-  readonly rollback: SqliteStatement;
-  readonly advance: SqliteStatement;
-  readonly lastSeq: SqliteStatement;
-  readonly createStream: SqliteStatement;
-  readonly insert: SqliteStatement;
+  readonly appender: SqliteAppender;
   readonly read: SqliteStatement;
   readonly listAll: SqliteStatement;
   readonly listPrefix: SqliteStatement;
@@ -75,16 +70,7 @@ interface StreamRow {
 function prepare(db: SqliteDatabase): Statements {
   const list = 'SELECT stream, last_seq, updated_at FROM rewind_streams';
   return {
-    begin: db.prepare('BEGIN IMMEDIATE'),
-    commit: db.prepare('COMMIT'),
-    rollback: db.prepare('ROLLBACK'),
-    advance: db.prepare(
-      `UPDATE rewind_streams SET last_seq = last_seq + ?, updated_at = ?
-        WHERE stream = ? AND (? IS NULL OR last_seq = ?) RETURNING id, last_seq`,
-    ),
-    lastSeq: db.prepare('SELECT last_seq FROM rewind_streams WHERE stream = ?'),
-    createStream: db.prepare('INSERT INTO rewind_streams (stream, last_seq, updated_at) VALUES (?, ?, ?) RETURNING id'),
-    insert: db.prepare('INSERT INTO rewind_records (stream_id, seq, type, data, at, checksum) VALUES (?, ?, ?, ?, ?, ?)'),
+    appender: new SqliteAppender(db),
     read: db.prepare(
       `SELECT r.seq, r.type, r.data, r.at, r.checksum
          FROM rewind_streams s JOIN rewind_records r ON r.stream_id = s.id
@@ -182,14 +168,10 @@ export class SqliteStore implements JournalStore {
 
   appendBatch(requests: readonly AppendRequest[]): Promise<AppendOutcome[]> {
     return settle(() => {
-      const { db, s } = this.#ready();
+      const { s } = this.#ready();
       try {
-        s.begin.run();
-        const outcomes = requests.map((request) => this.#appendOne(s, request));
-        s.commit.run();
-        return outcomes;
+        return s.appender.append(requests);
       } catch (error) {
-        if (db.inTransaction) s.rollback.run();
         throw classifySqliteError(error, this.#url, 'append');
       }
     });
@@ -278,36 +260,6 @@ export class SqliteStore implements JournalStore {
       throw new TypeError(`The store ${this.#url} is not open; open it through openStore().`);
     }
     return { db: this.#db, s: this.#statements };
-  }
-
-  /**
-   * One request of a batch. The hot path (an existing stream whose `expectedSeq` matches)
-   * is one statement that checks and advances the stream together; only a new stream or a
-   * conflict needs a second look.
-   */
-  #appendOne(s: Statements, request: AppendRequest): AppendOutcome {
-    const { stream, records, expectedSeq } = request;
-    const atMs = request.at.getTime();
-    const expected = expectedSeq ?? null;
-    const advanced = s.advance.get(records.length, atMs, stream, expected, expected) as { id: number; last_seq: number } | undefined;
-    let streamId: number;
-    let last: number;
-    if (advanced) {
-      streamId = advanced.id;
-      last = advanced.last_seq - records.length;
-    } else {
-      const current = (s.lastSeq.get(stream) as { last_seq: number } | undefined)?.last_seq;
-      if (current !== undefined || (expectedSeq ?? 0) !== 0) return { status: 'conflict', actualSeq: current ?? 0 };
-      streamId = (s.createStream.get(stream, records.length, atMs) as { id: number }).id;
-      last = 0;
-    }
-    let seq = last;
-    for (const record of records) {
-      seq++;
-      const data = record.data ?? null;
-      s.insert.run(streamId, seq, record.type, data, atMs, recordChecksum(stream, seq, record.type, data, atMs));
-    }
-    return { status: 'appended', firstSeq: last + 1, lastSeq: seq };
   }
 
   #decode(stream: string, expectedSeq: number, row: RecordRow): StoredRecord {
