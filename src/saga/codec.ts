@@ -33,8 +33,10 @@ const FAILED: Readonly<Record<string, Check>> = { ...ATTEMPT, error: 'error', wa
 
 /** The fields of each event type besides `type`. */
 const FIELDS: Readonly<Record<SagaEventType, Readonly<Record<string, Check>>>> = {
-  started: { format: 'integer', saga: 'string', version: 'integer', input: 'json', deadline: 'time?' },
-  'step-started': ATTEMPT,
+  // A traceparent is only checked to be a string: a malformed one starts a new trace
+  // (see `fromTraceparent`), which is better than distrusting the whole run for it.
+  started: { format: 'integer', saga: 'string', version: 'integer', input: 'json', deadline: 'time?', trace: 'string?' },
+  'step-started': { ...ATTEMPT, trace: 'string?' },
   'step-succeeded': { ...ATTEMPT, output: 'json?' },
   'step-failed': FAILED,
   'confirm-started': ATTEMPT,

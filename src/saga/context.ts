@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Span } from '@opentelemetry/api';
 import type { JsonValue } from '../internal/json.js';
 
 /** The outputs a step may read, by step name, when its upstream steps are not known statically. */
@@ -25,6 +26,11 @@ export interface BaseContext<Input> {
   readonly signal: AbortSignal;
   /** The run's input. */
   readonly input: Input;
+  /**
+   * The OpenTelemetry span of this attempt, also the active span while the function runs,
+   * so spans it starts nest under it. A no-op span when no OpenTelemetry SDK is registered.
+   */
+  readonly span: Span;
 }
 
 /**

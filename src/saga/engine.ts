@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, isRewindError } from '../errors.js';
-import { EventSource, type Disposable } from '../internal/event.js';
-import { assertJson } from '../internal/json.js';
+import type { Disposable } from '../internal/event.js';
+import { assertJson, type JsonValue } from '../internal/json.js';
 import { Scope } from '../scope/index.js';
 import type { Journal } from '../store/index.js';
 import { CompensationBreakers } from './circuit.js';
@@ -33,8 +33,9 @@ import { reduce } from './reduce.js';
 import type { SagaRegistry } from './registry.js';
 import { RunExecutor, type ExecutorHost } from './run-executor.js';
 import { RunHandle, type RunSource } from './run-handle.js';
+import { RunReports } from './run-reports.js';
+import { RunTrace } from './run-trace.js';
 import { outcomeOf, type RunCompensated, type RunCompleted, type RunOutcome, type RunStuck } from './run-outcome.js';
-import { RunWaiters } from './run-waiters.js';
 import { UntrustedRuns } from './untrusted-runs.js';
 import type { RunState } from './state.js';
 
@@ -57,12 +58,8 @@ export class SagaEngine implements RunSource {
   readonly #runs = new Map<string, RunExecutor>();
   readonly #untrusted: UntrustedRuns;
   readonly #starting = new Map<string, Promise<RunHandle>>();
-  readonly #waiters = new RunWaiters();
+  readonly #reports = new RunReports();
   readonly #background = new Set<Promise<unknown>>();
-  readonly #stuck = new EventSource<RunStuck>();
-  readonly #completed = new EventSource<RunCompleted>();
-  readonly #compensated = new EventSource<RunCompensated>();
-  readonly #faults = new EventSource<EngineFault>();
   readonly #host: ExecutorHost;
   #state: EngineState = 'open';
   #recovered = false;
@@ -163,8 +160,7 @@ export class SagaEngine implements RunSource {
       await pending;
       return (await this.#existing(definition, runId)) as RunHandle<SagaOutputs<D>>;
     }
-    const event: SagaEvent = { type: 'started', format: SAGA_JOURNAL_FORMAT, saga: definition.name, version: definition.version, input, ...(deadline === undefined ? {} : { deadline }) };
-    const starting = this.#create(definition, runId, event);
+    const starting = this.#create(definition, runId, input, deadline);
     this.#starting.set(runId, starting);
     try {
       return (await starting) as RunHandle<SagaOutputs<D>>;
@@ -173,18 +169,27 @@ export class SagaEngine implements RunSource {
     }
   }
 
-  async #create(definition: SagaDefinition, runId: string, event: SagaEvent): Promise<RunHandle> {
+  async #create(definition: SagaDefinition, runId: string, input: JsonValue, deadline: number | undefined): Promise<RunHandle> {
     if (this.#runs.has(runId) || this.#untrusted.get(runId) !== undefined || (await this.#journal.read(runStream(runId), { limit: 1 })).length > 0) {
       return this.#existing(definition, runId);
     }
+    const trace = RunTrace.start({ runId, saga: definition.name, version: definition.version });
+    const event: SagaEvent = {
+      type: 'started', format: SAGA_JOURNAL_FORMAT, saga: definition.name, version: definition.version, input,
+      ...(deadline === undefined ? {} : { deadline }),
+      ...(trace.traceparent === undefined ? {} : { trace: trace.traceparent }),
+    };
     try {
       await this.#journal.append(runStream(runId), [encodeEvent(event)], { expectedSeq: 0 });
     } catch (error) {
-      if (isRewindError(error, 'JOURNAL_CONFLICT')) return this.#existing(definition, runId);
+      const existing = isRewindError(error, 'JOURNAL_CONFLICT');
+      trace.stopped(existing ? 'existing' : 'failed', existing ? undefined : error);
+      if (existing) return this.#existing(definition, runId);
       throw error;
     }
     // A close that began meanwhile leaves the run to the next engine, as recovery would.
-    if (this.#state === 'open') this.#adopt(reduce(runId, [{ seq: 1, at: Date.now(), event }]), definition);
+    if (this.#state === 'open') this.#adopt(reduce(runId, [{ seq: 1, at: Date.now(), event }]), definition, trace);
+    else trace.stopped('interrupted');
     return new RunHandle(this, runId, true);
   }
 
@@ -221,7 +226,7 @@ export class SagaEngine implements RunSource {
     }
     const current = outcomeOf(state);
     if (executor === undefined || (current.status !== 'running' && current.status !== 'compensating')) return current;
-    return this.#waiters.wait(runId, timeoutMs, () => outcomeOf(this.#runs.get(runId)?.state ?? executor.state));
+    return this.#reports.waiters.wait(runId, timeoutMs, () => outcomeOf(this.#runs.get(runId)?.state ?? executor.state));
   }
 
   /**
@@ -299,17 +304,17 @@ export class SagaEngine implements RunSource {
 
   /** Calls `listener` when a run becomes stuck (a compensation or confirmation failed for good, or its journal cannot be trusted). */
   onStuck(listener: (run: RunStuck) => void): Disposable {
-    return this.#stuck.subscribe(listener);
+    return this.#reports.stuck.subscribe(listener);
   }
 
   /** Calls `listener` when a run completes. */
   onCompleted(listener: (run: RunCompleted) => void): Disposable {
-    return this.#completed.subscribe(listener);
+    return this.#reports.completed.subscribe(listener);
   }
 
   /** Calls `listener` when a run has compensated every step it started. */
   onCompensated(listener: (run: RunCompensated) => void): Disposable {
-    return this.#compensated.subscribe(listener);
+    return this.#reports.compensated.subscribe(listener);
   }
 
   /**
@@ -318,7 +323,7 @@ export class SagaEngine implements RunSource {
    * Without a listener, faults are reported with `process.emitWarning`.
    */
   onError(listener: (fault: EngineFault) => void): Disposable {
-    return this.#faults.subscribe(listener);
+    return this.#reports.faults.subscribe(listener);
   }
 
   /**
@@ -343,14 +348,14 @@ export class SagaEngine implements RunSource {
     await Promise.all([...this.#runs.values()].map((executor) => executor.stop()));
     this.#runs.clear();
     await Promise.allSettled(this.#background);
-    this.#waiters.rejectAll((runId) => new EngineClosedError({ operation: `wait for the result of run "${runId}"` }));
+    this.#reports.waiters.rejectAll((runId) => new EngineClosedError({ operation: `wait for the result of run "${runId}"` }));
     await this.#scope.close();
     if (this.#ownsJournal) await this.#journal.close();
     this.#state = 'closed';
   }
 
-  #adopt(state: RunState, definition = this.#registry.get(state.saga, state.version)): RunExecutor {
-    const executor = new RunExecutor(this.#host, state, definition);
+  #adopt(state: RunState, definition = this.#registry.get(state.saga, state.version), trace = RunTrace.resume(state)): RunExecutor {
+    const executor = new RunExecutor(this.#host, state, definition, trace);
     this.#runs.set(state.runId, executor);
     executor.start();
     return executor;
@@ -369,10 +374,7 @@ export class SagaEngine implements RunSource {
   #settled(executor: RunExecutor): void {
     const outcome = outcomeOf(executor.state);
     if (isEnded(executor.state)) this.#runs.delete(executor.runId);
-    this.#waiters.resolve(executor.runId, outcome);
-    if (outcome.status === 'completed') this.#completed.emit(outcome);
-    else if (outcome.status === 'compensated') this.#compensated.emit(outcome);
-    else if (outcome.status === 'stuck') this.#stuck.emit(outcome);
+    this.#reports.settled(executor.runId, outcome);
   }
 
   /** Waits until nothing the engine does on run `runId` could change what a request sees: a start, or its move to stuck. */
@@ -384,19 +386,12 @@ export class SagaEngine implements RunSource {
   /** Moves a run whose journal cannot be trusted to stuck: a note in `stuck:<runId>`; see `quarantine.ts`. */
   #distrust(runId: string, error: SagaJournalInconsistentError): Promise<void> {
     this.#runs.delete(runId);
-    return this.#untrusted.distrust(runId, error, (outcome) => {
-      this.#waiters.resolve(runId, outcome);
-      this.#stuck.emit(outcome);
-    });
+    return this.#untrusted.distrust(runId, error, (outcome) => this.#reports.settled(runId, outcome));
   }
 
   #fail(runId: string, error: unknown): void {
     this.#runs.delete(runId);
-    const reason = error instanceof Error ? error : new Error(`The engine stopped run "${runId}": ${String(error)}`);
-    this.#waiters.reject(runId, reason);
-    // Never silent: without a listener the fault goes where the store's warnings go.
-    if (this.#faults.hasListeners) this.#faults.emit({ runId, error });
-    else process.emitWarning(`Saga run "${runId}" stopped: ${reason.message}`, { type: 'RewindWarning', code: 'REWIND_SAGA_RUN_FAULT' });
+    this.#reports.fault(runId, error);
   }
 
   /** Tracks background work on run `runId` that close() must wait for; its failure is reported through onError. */

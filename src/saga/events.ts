@@ -79,10 +79,13 @@ interface FailedAttemptEvent extends AttemptEvent {
 /**
  * One event of a saga run's journal.
  *
- * - `started`: first and only once: which saga and version, the input, and the run's
- *   deadline (epoch ms), if it has one.
+ * - `started`: first and only once: which saga and version, the input, the run's
+ *   deadline (epoch ms), if it has one, and the W3C traceparent of the run's span, if
+ *   tracing gave it one (a run resumed after a crash continues that trace).
  * - `step-started`, `step-succeeded` (with the step's output, absent when it returned
  *   nothing), `step-failed`: one attempt of a step's `run` (a TCC step's `try`).
+ *   `step-started` keeps the traceparent of the attempt's span, if any: the span a later
+ *   compensation or confirmation of the step links to.
  * - `confirm-started`, `confirm-succeeded`, `confirm-failed`: one attempt of a TCC
  *   step's `confirm`.
  * - `compensation-started`, `compensation-succeeded`, `compensation-failed`: one attempt
@@ -106,8 +109,9 @@ export type SagaEvent =
       readonly version: number;
       readonly input: JsonValue;
       readonly deadline?: number | undefined;
+      readonly trace?: string | undefined;
     }
-  | ({ readonly type: 'step-started' } & AttemptEvent)
+  | ({ readonly type: 'step-started'; readonly trace?: string | undefined } & AttemptEvent)
   | ({ readonly type: 'step-succeeded'; readonly output?: JsonValue | undefined } & AttemptEvent)
   | ({ readonly type: 'step-failed' } & FailedAttemptEvent)
   | ({ readonly type: 'confirm-started' } & AttemptEvent)

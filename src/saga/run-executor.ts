@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { Span } from '@opentelemetry/api';
 import { CanceledError, DeadlineExceededError, type Scope } from '../scope/index.js';
 import type { Journal } from '../store/index.js';
 import type { SagaAction } from './actions.js';
@@ -16,6 +17,7 @@ import type { SagaEvent } from './events.js';
 import { plan } from './plan.js';
 import { runStream } from './quarantine.js';
 import { apply } from './reduce.js';
+import { endSpan, type RunTrace } from './run-trace.js';
 import type { RunState } from './state.js';
 import { launchCall, outcomeEvent, startedEvent, type CallAction, type CallResult, type LaunchedCall } from './step-call.js';
 
@@ -61,6 +63,9 @@ export class RunExecutor {
   #state: RunState;
   #definition: SagaDefinition | undefined;
   readonly #calls = new Map<string, LaunchedCall>();
+  /** The span of each call in `#calls`, by step. */
+  readonly #spans = new Map<string, Span>();
+  readonly #trace: RunTrace;
   #results: { readonly call: LaunchedCall; readonly result: CallResult }[] = [];
   #requests: Request[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -70,9 +75,10 @@ export class RunExecutor {
   #stopped = false;
   #drained: (() => void) | undefined;
 
-  constructor(host: ExecutorHost, state: RunState, definition: SagaDefinition | undefined) {
+  constructor(host: ExecutorHost, state: RunState, definition: SagaDefinition | undefined, trace: RunTrace) {
     this.runId = state.runId;
     this.#host = host;
+    this.#trace = trace;
     this.#state = state;
     this.#definition = definition;
     this.#scope = host.scope.child({ name: runStream(state.runId) });
@@ -129,7 +135,10 @@ export class RunExecutor {
     for (const call of this.#calls.values()) call.abort(reason);
     const drained = new Promise<void>((resolve) => (this.#drained = resolve));
     this.#checkDrained();
-    return drained.then(() => this.#scope.close());
+    return drained.then(() => {
+      this.#trace.stopped('interrupted');
+      return this.#scope.close();
+    });
   }
 
   #kick(): void {
@@ -176,6 +185,7 @@ export class RunExecutor {
       } catch (error) {
         if (!(error instanceof SagaJournalInconsistentError)) throw error;
         this.#halt(new CanceledError({ scope: this.#scope.path, cause: error }));
+        this.#trace.stopped('failed', error);
         this.#host.untrusted(this, error);
         return;
       }
@@ -191,10 +201,20 @@ export class RunExecutor {
       const calls = actions.filter((a): a is CallAction => a.type === 'start-step' || a.type === 'confirm' || a.type === 'compensate');
       if (calls.length === 0) return;
       // Durable before any call runs: a crash from here on leaves a started phase that
-      // recovery records as interrupted, never a call the journal does not know of.
-      await this.#append(calls.map(startedEvent));
-      if (this.#stopping) return;
-      for (const action of calls) this.#launch(action, definition);
+      // recovery records as interrupted, never a call the journal does not know of. The
+      // spans start first: a step's span context is part of its step-started event.
+      const traced = calls.map((action) => this.#trace.startCall(action));
+      try {
+        await this.#append(calls.map((action, i) => startedEvent(action, traced[i]!.traceparent)));
+      } catch (error) {
+        for (const { span } of traced) endSpan(span, error);
+        throw error;
+      }
+      if (this.#stopping) {
+        for (const { span } of traced) endSpan(span, undefined, 'interrupted');
+        return;
+      }
+      calls.forEach((action, i) => this.#launch(action, definition, traced[i]!.span));
     }
   }
 
@@ -222,7 +242,14 @@ export class RunExecutor {
       random: this.#host.random,
       breakerOpen: this.#host.breakers.isOpen(this.#state.saga),
     };
-    await this.#append(batch.map(({ call, result }) => outcomeEvent(call.action, result, context)));
+    const events = batch.map(({ call, result }) => {
+      const event = outcomeEvent(call.action, result, context);
+      // The span shows what the call did, whether or not the append below succeeds.
+      endSpan(this.#spans.get(call.action.step)!, 'error' in event ? event.error : undefined);
+      this.#spans.delete(call.action.step);
+      return event;
+    });
+    await this.#append(events);
     for (const { call } of batch) this.#calls.delete(call.action.step);
   }
 
@@ -239,18 +266,28 @@ export class RunExecutor {
     const before = this.#state.status;
     this.#state = next;
     if (next.status !== before && (isEnded(next) || next.status === 'stuck')) {
-      if (isEnded(next)) this.#halt(undefined);
+      if (isEnded(next)) {
+        this.#trace.ended(next);
+        this.#halt(undefined);
+      } else {
+        this.#trace.stuck(next);
+      }
       this.#host.settled(this);
     }
     return next;
   }
 
-  #launch(action: CallAction, definition: SagaDefinition): void {
+  #launch(action: CallAction, definition: SagaDefinition, span: Span): void {
     const { graceMs, breakers } = this.#host;
-    const call = launchCall(action, { definition, state: this.#state, scope: this.#scope, graceMs, breakers });
+    const call = launchCall(action, { definition, state: this.#state, scope: this.#scope, graceMs, breakers, span });
     this.#calls.set(action.step, call);
+    this.#spans.set(action.step, span);
     void call.settled.then((result) => {
-      if (this.#stopped) return;
+      if (this.#stopped) {
+        // Its outcome is not recorded (the executor stopped), but its span still ends.
+        endSpan(span, result.ok ? undefined : result.error);
+        return;
+      }
       this.#results.push({ call, result });
       this.#kick();
     });
@@ -298,6 +335,7 @@ export class RunExecutor {
   #fail(error: unknown): void {
     if (this.#stopped) return;
     this.#halt(new CanceledError({ scope: this.#scope.path, cause: error }));
+    this.#trace.stopped('failed', error);
     this.#host.failed(this, error);
   }
 

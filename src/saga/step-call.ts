@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { ROOT_CONTEXT, context, trace, type Context, type Span } from '@opentelemetry/api';
 import type { Scope } from '../scope/index.js';
 import { assertJson } from '../internal/json.js';
 import type { CompensateAction, ConfirmAction, StartStepAction } from './actions.js';
@@ -37,16 +38,19 @@ export interface CallSettings {
   readonly scope: Scope;
   readonly graceMs: number;
   readonly breakers: CompensationBreakers;
+  /** The call's span: the function sees it as `ctx.span` and as the active span. */
+  readonly span: Span;
 }
 
 /**
  * Starts `action`'s call. A step's run (try) gets a child scope with the step's timeout;
  * a confirmation or compensation runs in `scope.shield()`, so that the cancel or deadline
  * that made the run compensate does not abort it (only the engine's close does, through
- * `abort`). Compensations go through the saga's circuit breaker.
+ * `abort`). Compensations go through the saga's circuit breaker. The function runs with
+ * the call's span active, so the spans it starts are children of it.
  */
 export function launchCall(action: CallAction, settings: CallSettings): LaunchedCall {
-  const { definition, state, graceMs } = settings;
+  const { definition, state, graceMs, span } = settings;
   const step = definition.getStep(action.step)!;
   let scope: Scope | undefined;
   const base = {
@@ -56,7 +60,10 @@ export function launchCall(action: CallAction, settings: CallSettings): Launched
     input: state.input,
     attempt: action.attempt,
     outputs: action.outputs,
+    span,
   };
+  const active = trace.setSpan(ROOT_CONTEXT, span);
+  const call = (fn: () => Promise<unknown>): Promise<unknown> => callIn(active, fn);
   // Scope.run and Scope.shield call `invoke` synchronously, so `scope` is set before
   // launchCall returns and `abort` always reaches it.
   const invoke = (callScope: Scope): Promise<unknown> => {
@@ -69,7 +76,7 @@ export function launchCall(action: CallAction, settings: CallSettings): Launched
         return settleWithin(call(() => step.confirm!({ ...base, signal, output: action.output })), signal, graceMs, true);
       case 'compensate': {
         const site = { saga: definition.name, runId: state.runId, step: action.step };
-        const compensate = () => step.compensate!({ ...base, signal, output: action.output });
+        const compensate = () => call(() => step.compensate!({ ...base, signal, output: action.output }));
         return settleWithin(settings.breakers.execute(site, compensate), signal, graceMs, true);
       }
     }
@@ -116,15 +123,17 @@ export function outcomeEvent(
   return { type, step, attempt, error: serializeError(failure), ...(wakeAt === undefined ? {} : { wakeAt }) };
 }
 
-/** The `*-started` event of `action`. */
-export function startedEvent(action: CallAction): SagaEvent {
-  const type = ({ 'start-step': 'step-started', confirm: 'confirm-started', compensate: 'compensation-started' } as const)[action.type];
-  return { type, step: action.step, attempt: action.attempt };
+/** The `*-started` event of `action`; a step's attempt keeps the traceparent of its span. */
+export function startedEvent(action: CallAction, traceparent: string | undefined): SagaEvent {
+  const { step, attempt } = action;
+  if (action.type === 'confirm') return { type: 'confirm-started', step, attempt };
+  if (action.type === 'compensate') return { type: 'compensation-started', step, attempt };
+  return { type: 'step-started', step, attempt, ...(traceparent === undefined ? {} : { trace: traceparent }) };
 }
 
-/** Calls `fn`, turning a synchronous throw into a rejection. */
-async function call(fn: () => Promise<unknown>): Promise<unknown> {
-  return fn();
+/** Calls `fn` with `active` as the active context, turning a synchronous throw into a rejection. */
+async function callIn(active: Context, fn: () => Promise<unknown>): Promise<unknown> {
+  return context.with(active, fn);
 }
 
 /**

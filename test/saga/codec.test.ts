@@ -9,9 +9,13 @@ import {
 } from '../../src/saga/index.js';
 import { RUN, T0, boom } from './fixtures.js';
 
+const TRACE = `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`;
+
 const every: SagaEvent[] = [
   { type: 'started', format: 1, saga: 'p', version: 2, input: { orderId: '42' }, deadline: T0 },
+  { type: 'started', format: 1, saga: 'p', version: 2, input: null, trace: TRACE },
   { type: 'step-started', step: 'a', attempt: 1 },
+  { type: 'step-started', step: 'a', attempt: 2, trace: TRACE },
   { type: 'step-succeeded', step: 'a', attempt: 1, output: { id: 7 } },
   { type: 'step-failed', step: 'a', attempt: 1, error: boom, wakeAt: T0 },
   { type: 'confirm-started', step: 'a', attempt: 1 },
@@ -47,10 +51,17 @@ describe('the journal codec', () => {
     expect(decodeRecord(RUN, { seq: 1, at: T0, type: 'completed', data: { extra: true } })).toEqual({ seq: 1, at: T0, event: { type: 'completed' } });
   });
 
+  it('reads a journal written before trace contexts were kept: started and step-started without trace', () => {
+    const old = decodeRecord(RUN, { seq: 1, at: T0, type: 'started', data: { format: 1, saga: 'p', version: 1, input: null } });
+    expect(old.event).toEqual({ type: 'started', format: 1, saga: 'p', version: 1, input: null });
+    expect(decodeRecord(RUN, { seq: 2, at: T0, type: 'step-started', data: { step: 'a', attempt: 1 } }).event).not.toHaveProperty('trace');
+  });
+
   const bad: [string, Parameters<typeof decodeRecord>[1], string][] = [
     ['an unknown type', { seq: 3, at: T0, type: 'step-paused', data: undefined }, 'record type "step-paused" is not a saga event'],
     ['data that is not an object', { seq: 3, at: T0, type: 'step-started', data: [1] }, 'the data of step-started is not an object'],
     ['a missing step', { seq: 3, at: T0, type: 'step-started', data: { attempt: 1 } }, 'step-started has no valid step (a string)'],
+    ['a trace that is not a string', { seq: 3, at: T0, type: 'step-started', data: { step: 'a', attempt: 1, trace: 7 } }, 'step-started has no valid trace (a string)'],
     ['an attempt of 0', { seq: 3, at: T0, type: 'step-started', data: { step: 'a', attempt: 0 } }, 'step-started has no valid attempt (an integer >= 1)'],
     ['an error without a message', { seq: 3, at: T0, type: 'step-failed', data: { step: 'a', attempt: 1, error: { name: 'E' } } }, 'step-failed has no valid error (an object with name and message)'],
     ['a wakeAt that is not a time', { seq: 3, at: T0, type: 'step-failed', data: { step: 'a', attempt: 1, error: { name: 'Error', message: 'boom' }, wakeAt: 'soon' } }, 'step-failed has no valid wakeAt (epoch milliseconds)'],
