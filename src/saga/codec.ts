@@ -56,8 +56,14 @@ const FIELDS: Readonly<Record<SagaEventType, Readonly<Record<string, Check>>>> =
 
 /** The store form of `event`: its type, and its other fields as data (`undefined` when it has none). */
 export function encodeEvent(event: SagaEvent): { readonly type: SagaEventType; readonly data: JsonValue | undefined } {
-  const data = Object.fromEntries(Object.entries(event).filter(([key, value]) => key !== 'type' && value !== undefined));
-  return { type: event.type, data: Object.keys(data).length === 0 ? undefined : data };
+  // A loop, not entries/filter/fromEntries: the engine encodes every event it writes.
+  let data: Record<string, JsonValue> | undefined;
+  for (const [key, value] of Object.entries(event) as [string, JsonValue | undefined][]) {
+    if (key === 'type' || value === undefined) continue;
+    data ??= {};
+    data[key] = value;
+  }
+  return { type: event.type, data };
 }
 
 /**

@@ -16,51 +16,58 @@ import { stepState, type RunState, type StepState } from './state.js';
  * @throws {@link SagaJournalInconsistentError} naming the first record that does not fit.
  */
 export function assertMatchesDefinition(definition: SagaDefinition, state: RunState): void {
-  const fail = (seq: number, reason: string): never => {
-    throw new SagaJournalInconsistentError({ runId: state.runId, seq, reason });
-  };
   if (state.saga !== definition.name || state.version !== definition.version) {
-    fail(1, `the run is of saga "${state.saga}" version ${state.version}, not "${definition.name}" version ${definition.version}`);
+    fail(state, 1, `the run is of saga "${state.saga}" version ${state.version}, not "${definition.name}" version ${definition.version}`);
   }
-  const done = (name: string): boolean => {
-    const status = stepState(state, name)?.compensation?.status;
-    return status === 'succeeded' || status === 'skipped';
-  };
+  // `plan` checks this on every call, so it is written without closures, and the sequence
+  // number a failure names (a scan of the timeline) is found only when something fails.
   for (const step of Object.values(state.steps)) {
-    const at = (...types: SagaEventType[]): number => firstSeq(state, step.name, types);
     const def = definition.getStep(step.name);
-    if (def === undefined) return fail(at(), `step "${step.name}" is not a step of saga "${definition.name}" version ${definition.version}`);
-    const unmet = step.forward === undefined ? undefined : def.after.find((dep) => stepState(state, dep)?.forward?.status !== 'succeeded');
-    if (unmet !== undefined) fail(at('step-started'), `step "${step.name}" started before step "${unmet}", which it runs after, succeeded`);
-    if (step.confirm !== undefined) checkConfirm(definition, state, step, def, at('confirm-started'), fail);
-    if (step.compensation !== undefined) {
-      const seq = at('compensation-started', 'compensation-skipped');
-      checkCompensation(step, def, seq, fail);
-      const pending = definition.dependentsOf(step.name).find((d) => stepState(state, d)?.forward !== undefined && !done(d));
-      if (pending !== undefined) {
-        fail(seq, `the compensation of step "${step.name}" began before that of step "${pending}", which runs after it`);
+    if (def === undefined) {
+      fail(state, firstSeq(state, step.name, []), `step "${step.name}" is not a step of saga "${definition.name}" version ${definition.version}`);
+    }
+    if (step.forward !== undefined) {
+      for (const dep of def.after) {
+        if (stepState(state, dep)?.forward?.status === 'succeeded') continue;
+        fail(state, firstSeq(state, step.name, ['step-started']), `step "${step.name}" started before step "${dep}", which it runs after, succeeded`);
       }
+    }
+    if (step.confirm !== undefined) {
+      const problem = confirmProblem(definition, state, step, def);
+      if (problem !== undefined) fail(state, firstSeq(state, step.name, ['confirm-started']), problem);
+    }
+    if (step.compensation !== undefined) {
+      const problem = compensationProblem(definition, state, step, def);
+      if (problem !== undefined) fail(state, firstSeq(state, step.name, ['compensation-started', 'compensation-skipped']), problem);
     }
   }
 }
 
-type Fail = (seq: number, reason: string) => never;
-
-function checkConfirm(definition: SagaDefinition, state: RunState, step: StepState, def: StepDefinition, seq: number, fail: Fail): void {
-  if (def.kind !== 'tcc') fail(seq, `step "${step.name}" is confirmed, but it is not a TCC step`);
-  const unfinished = definition.steps.find((s) => stepState(state, s.name)?.forward?.status !== 'succeeded');
-  if (unfinished !== undefined) fail(seq, `step "${step.name}" is confirmed before step "${unfinished.name}" succeeded`);
+function fail(state: RunState, seq: number, reason: string): never {
+  throw new SagaJournalInconsistentError({ runId: state.runId, seq, reason });
 }
 
-function checkCompensation(step: StepState, def: StepDefinition, seq: number, fail: Fail): void {
+function confirmProblem(definition: SagaDefinition, state: RunState, step: StepState, def: StepDefinition): string | undefined {
+  if (def.kind !== 'tcc') return `step "${step.name}" is confirmed, but it is not a TCC step`;
+  for (const s of definition.steps) {
+    if (stepState(state, s.name)?.forward?.status !== 'succeeded') return `step "${step.name}" is confirmed before step "${s.name}" succeeded`;
+  }
+  return undefined;
+}
+
+function compensationProblem(definition: SagaDefinition, state: RunState, step: StepState, def: StepDefinition): string | undefined {
   const why = step.compensation?.skipped;
-  if (why === undefined && def.compensate === undefined) {
-    fail(seq, `step "${step.name}" is being compensated, but it has no compensation`);
+  if (why === undefined && def.compensate === undefined) return `step "${step.name}" is being compensated, but it has no compensation`;
+  if (why === 'empty-cancel' && def.kind !== 'tcc') return `step "${step.name}" has an empty cancel, but it is not a TCC step`;
+  if (why === 'no-compensation' && def.compensate !== undefined) return `the compensation of step "${step.name}" was skipped, but the step has one`;
+  for (const dependent of definition.dependentsOf(step.name)) {
+    const other = stepState(state, dependent);
+    const done = other?.compensation?.status === 'succeeded' || other?.compensation?.status === 'skipped';
+    if (other?.forward !== undefined && !done) {
+      return `the compensation of step "${step.name}" began before that of step "${dependent}", which runs after it`;
+    }
   }
-  if (why === 'empty-cancel' && def.kind !== 'tcc') fail(seq, `step "${step.name}" has an empty cancel, but it is not a TCC step`);
-  if (why === 'no-compensation' && def.compensate !== undefined) {
-    fail(seq, `the compensation of step "${step.name}" was skipped, but the step has one`);
-  }
+  return undefined;
 }
 
 /** The sequence number of the first record about `step` (of one of `types`, if given). */

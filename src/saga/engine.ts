@@ -12,7 +12,6 @@ import { assertJson, type JsonValue } from '../internal/json.js';
 import { Scope } from '../scope/index.js';
 import type { Journal } from '../store/index.js';
 import { CompensationBreakers } from './circuit.js';
-import { encodeEvent } from './codec.js';
 import type { SagaDefinition } from './definition.js';
 import type { EngineFault, EngineState, SagaInput, SagaOutputs, UnresumableRun } from './engine-types.js';
 import {
@@ -28,14 +27,15 @@ import {
 import { EngineClosedError, RunConflictError, RunNotFoundError, RunStatusError, SagaVersionNotRegisteredError, type SagaJournalInconsistentError } from './errors.js';
 import { SAGA_JOURNAL_FORMAT, type SagaEvent } from './events.js';
 import { SagaInspector, loadRun, type RunSummary } from './inspector.js';
-import { RUN_STREAM_PREFIX, header, readNotes, runStream } from './quarantine.js';
+import { header, runStream } from './quarantine.js';
+import { runsToRecover } from './recovery-scan.js';
 import { reduce } from './reduce.js';
 import type { SagaRegistry } from './registry.js';
 import { RunExecutor, type ExecutorHost } from './run-executor.js';
 import { RunHandle, type RunSource } from './run-handle.js';
 import { RunReports } from './run-reports.js';
 import { RunTrace } from './run-trace.js';
-import { outcomeOf, type RunCompensated, type RunCompleted, type RunOutcome, type RunStuck } from './run-outcome.js';
+import { isEnded, outcomeOf, type RunCompensated, type RunCompleted, type RunOutcome, type RunStuck } from './run-outcome.js';
 import { UntrustedRuns } from './untrusted-runs.js';
 import type { RunState } from './state.js';
 
@@ -100,21 +100,10 @@ export class SagaEngine implements RunSource {
   async recover(): Promise<void> {
     if (this.#recovered) return;
     this.#recovered = true;
-    const notes = await readNotes(this.#journal);
-    for (const { stream, lastSeq } of await this.#journal.streams({ prefix: RUN_STREAM_PREFIX })) {
-      const runId = stream.slice(RUN_STREAM_PREFIX.length);
-      const note = notes.get(runId);
-      if (note !== undefined) {
-        this.#untrusted.remember(note);
-        continue;
-      }
-      // An ended run has nothing to resume: its last record says so, and reading that one
-      // record keeps recovery proportional to the unfinished runs, not to all runs ever.
-      const [last] = await this.#journal.read(stream, { fromSeq: lastSeq, limit: 1 });
-      if (last?.type === 'completed' || last?.type === 'compensated') continue;
-      const loaded = await loadRun(this.#journal, runId);
-      if (loaded?.error !== undefined) await this.#distrust(runId, loaded.error);
-      else if (loaded !== undefined && !isEnded(loaded.state)) this.#adopt(loaded.state);
+    for await (const found of runsToRecover(this.#journal)) {
+      if (found.kind === 'noted') this.#untrusted.remember(found.note);
+      else if (found.loaded.error !== undefined) await this.#distrust(found.runId, found.loaded.error);
+      else if (!isEnded(found.loaded.state)) this.#adopt(found.loaded.state);
     }
   }
 
@@ -170,26 +159,27 @@ export class SagaEngine implements RunSource {
   }
 
   async #create(definition: SagaDefinition, runId: string, input: JsonValue, deadline: number | undefined): Promise<RunHandle> {
-    if (this.#runs.has(runId) || this.#untrusted.get(runId) !== undefined || (await this.#journal.read(runStream(runId), { limit: 1 })).length > 0) {
-      return this.#existing(definition, runId);
-    }
+    if (this.#runs.has(runId) || this.#untrusted.get(runId) !== undefined) return this.#existing(definition, runId);
     const trace = RunTrace.start({ runId, saga: definition.name, version: definition.version });
     const event: SagaEvent = {
       type: 'started', format: SAGA_JOURNAL_FORMAT, saga: definition.name, version: definition.version, input,
       ...(deadline === undefined ? {} : { deadline }),
       ...(trace.traceparent === undefined ? {} : { trace: trace.traceparent }),
     };
+    // `started` is written by the run's first append, with its first calls' `*-started`;
+    // that append expects an empty stream, so a taken id shows as its conflict.
+    const executor = new RunExecutor(this.#host, reduce(runId, [{ seq: 1, at: Date.now(), event }]), definition, trace, event);
+    executor.start();
     try {
-      await this.#journal.append(runStream(runId), [encodeEvent(event)], { expectedSeq: 0 });
+      await executor.opened;
     } catch (error) {
       const existing = isRewindError(error, 'JOURNAL_CONFLICT');
       trace.stopped(existing ? 'existing' : 'failed', existing ? undefined : error);
       if (existing) return this.#existing(definition, runId);
       throw error;
     }
-    // A close that began meanwhile leaves the run to the next engine, as recovery would.
-    if (this.#state === 'open') this.#adopt(reduce(runId, [{ seq: 1, at: Date.now(), event }]), definition, trace);
-    else trace.stopped('interrupted');
+    // A close that began meanwhile stops it with the others: close waits for starts first.
+    if (!isEnded(executor.state)) this.#runs.set(runId, executor);
     return new RunHandle(this, runId, true);
   }
 
@@ -404,8 +394,4 @@ export class SagaEngine implements RunSource {
   #assertOpen(operation: string): void {
     if (this.#state !== 'open') throw new EngineClosedError({ operation });
   }
-}
-
-function isEnded(state: RunState): boolean {
-  return state.status === 'completed' || state.status === 'compensated';
 }

@@ -5,9 +5,10 @@
  *
  * @module
  */
-import { SAGA_JOURNAL_FORMAT, type JournalRecord, type SagaEvent } from './events.js';
+import type { JsonValue } from '../internal/json.js';
+import { SAGA_JOURNAL_FORMAT, type JournalRecord, type SagaEvent, type SerializedError } from './events.js';
 import { SagaJournalInconsistentError } from './errors.js';
-import { failAttempt, startAttempt, succeedAttempt, type Transition } from './phase.js';
+import { failAttempt, phaseOf, startAttempt, succeedAttempt, type AttemptedPhase, type Transition } from './phase.js';
 import {
   stepState,
   type CompensationCause,
@@ -43,29 +44,47 @@ export function reduce(runId: string, records: readonly JournalRecord[]): RunSta
  * @throws {@link SagaJournalInconsistentError} when the record does not follow `state`.
  */
 export function apply(state: RunState, record: JournalRecord): RunState {
-  const fail = (reason: string): never => {
-    throw new SagaJournalInconsistentError({ runId: state.runId, seq: record.seq, reason });
-  };
   if (record.seq !== state.lastSeq + 1) {
-    fail(`expected seq ${state.lastSeq + 1} after ${state.lastSeq} (${record.seq <= state.lastSeq ? 'a duplicate' : 'a gap'})`);
+    fail(state, record, `expected seq ${state.lastSeq + 1} after ${state.lastSeq} (${record.seq <= state.lastSeq ? 'a duplicate' : 'a gap'})`);
   }
   if (state.status === 'completed' || state.status === 'compensated') {
-    fail(`${record.event.type} recorded after the run ended (${state.status})`);
+    fail(state, record, `${record.event.type} recorded after the run ended (${state.status})`);
   }
-  const next = transition(state, record, fail);
-  return { ...next, lastSeq: record.seq, updatedAt: record.at, timeline: [...state.timeline, record] };
+  // A fresh copy, field by field (this runs for every record the engine writes, and in V8 an
+  // object literal is an order of magnitude cheaper than a spread); `transition` changes it
+  // before anyone else sees it.
+  const next: Draft = {
+    runId: state.runId,
+    status: state.status,
+    saga: state.saga,
+    version: state.version,
+    input: state.input,
+    deadline: state.deadline,
+    committed: state.committed,
+    deadlinePassed: state.deadlinePassed,
+    cancel: state.cancel,
+    compensation: state.compensation,
+    stuck: state.stuck,
+    steps: state.steps,
+    lastSeq: record.seq,
+    startedAt: state.startedAt,
+    updatedAt: record.at,
+    timeline: [...state.timeline, record],
+  };
+  transition(next, state, record);
+  return next;
 }
 
 function begin(runId: string, record: JournalRecord): RunState {
   const { event, seq, at } = record;
-  const fail = (reason: string): never => {
+  const refuse = (reason: string): never => {
     throw new SagaJournalInconsistentError({ runId, seq, reason });
   };
-  if (seq !== 1) fail(`the journal begins at seq ${seq}, not 1`);
-  if (event.type !== 'started') return fail(`the journal begins with ${event.type}, not started`);
+  if (seq !== 1) refuse(`the journal begins at seq ${seq}, not 1`);
+  if (event.type !== 'started') return refuse(`the journal begins with ${event.type}, not started`);
   const format: number = event.format;
   if (format !== SAGA_JOURNAL_FORMAT) {
-    fail(`the journal has format ${format}, this release reads format ${SAGA_JOURNAL_FORMAT} (was it written by a newer release?)`);
+    refuse(`the journal has format ${format}, this release reads format ${SAGA_JOURNAL_FORMAT} (was it written by a newer release?)`);
   }
   return {
     runId,
@@ -87,103 +106,108 @@ function begin(runId: string, record: JournalRecord): RunState {
   };
 }
 
-type Fail = (reason: string) => never;
+/** A state `apply` is building: its own, changed in place until it is returned. */
+type Draft = { -readonly [K in keyof RunState]: RunState[K] };
 
-function transition(state: RunState, record: JournalRecord, fail: Fail): RunState {
+/**
+ * Applies `record` to `next`, a copy of `state`; reads go to `state`, what was before. The
+ * checks are module functions given what they report on, not closures: this runs for every
+ * record the engine writes, and a closure per check per record would cost more than the check.
+ */
+function transition(next: Draft, state: RunState, record: JournalRecord): void {
   const { event, seq } = record;
-  const label = 'step' in event ? `${event.type} for step "${event.step}"` : event.type;
-  const need = <P>(result: Transition<P>): P => (result.ok ? result.phase : fail(`${label}: ${result.reason}`));
   const current = 'step' in event ? stepState(state, event.step) : undefined;
-  const requireStatus = (...allowed: RunState['status'][]): void => {
-    if (!allowed.includes(state.status)) fail(`${label} while the run is ${state.status}`);
-  };
   switch (event.type) {
     case 'started':
-      return fail('a second started record');
+      return fail(state, record, 'a second started record');
     case 'step-started': {
       if (state.status === 'compensating' || state.status === 'stuck') {
-        fail(`${label}: a step never starts once the run compensates (it began at seq ${state.compensation?.seq ?? '?'})`);
+        fail(state, record, `${label(event)}: a step never starts once the run compensates (it began at seq ${state.compensation?.seq ?? '?'})`);
       }
-      const forward = need(startAttempt(current?.forward, event.attempt, (p) => ({ ...p, status: 'running', output: undefined })));
-      return withStep(state, event.step, { forward });
+      return setPhase(next, event.step, 'forward', forwardOf(need(state, record, startAttempt(current?.forward, event.attempt)), undefined));
     }
-    case 'step-succeeded': {
-      const forward = need(succeedAttempt(current?.forward, event.attempt));
-      return withStep(state, event.step, { forward: { ...forward, output: event.output } });
-    }
+    case 'step-succeeded':
+      return setPhase(next, event.step, 'forward', forwardOf(need(state, record, succeedAttempt(current?.forward, event.attempt)), event.output));
     case 'step-failed': {
-      const forward = need(failAttempt(current?.forward, { ...event, seq }, state.status === 'running'));
-      const failed = withStep(state, event.step, { forward });
-      return forward.status === 'failed' && state.status === 'running'
-        ? compensate(failed, { cause: 'step-failed', step: event.step, seq })
-        : failed;
+      const forward = forwardOf(need(state, record, failAttempt(current?.forward, failureOf(event, seq), state.status === 'running')), current?.forward?.output);
+      setPhase(next, event.step, 'forward', forward);
+      if (forward.status === 'failed' && state.status === 'running') compensate(next, { cause: 'step-failed', step: event.step, seq });
+      return;
     }
     case 'confirm-started': {
-      requireStatus('running');
-      if (current?.forward?.status !== 'succeeded') fail(`${label}: the step's try has not succeeded`);
-      const confirm = need(startAttempt(current?.confirm, event.attempt, settle));
-      return { ...withStep(state, event.step, { confirm }), committed: true };
+      requireStatus(state, record, 'running');
+      if (current?.forward?.status !== 'succeeded') fail(state, record, `${label(event)}: the step's try has not succeeded`);
+      setPhase(next, event.step, 'confirm', settleOf(need(state, record, startAttempt(current?.confirm, event.attempt)), current?.confirm));
+      next.committed = true;
+      return;
     }
     case 'confirm-succeeded':
-      return withStep(state, event.step, { confirm: need(succeedAttempt(current?.confirm, event.attempt)) });
+      return setPhase(next, event.step, 'confirm', settleOf(need(state, record, succeedAttempt(current?.confirm, event.attempt)), current?.confirm));
     case 'confirm-failed':
-      return withStep(state, event.step, { confirm: need(failAttempt(current?.confirm, { ...event, seq }, true)) });
+      return setPhase(next, event.step, 'confirm', settleOf(need(state, record, failAttempt(current?.confirm, failureOf(event, seq), true)), current?.confirm));
     case 'compensation-started': {
-      requireStatus('compensating');
-      if (current?.forward === undefined) fail(`${label}: the step never started, so there is nothing to compensate`);
-      if (current?.forward?.status === 'running') fail(`${label}: the step is still running`);
-      const compensation = need(startAttempt(current?.compensation, event.attempt, settle));
-      return withStep(state, event.step, { compensation });
+      requireStatus(state, record, 'compensating');
+      if (current?.forward === undefined) fail(state, record, `${label(event)}: the step never started, so there is nothing to compensate`);
+      if (current?.forward?.status === 'running') fail(state, record, `${label(event)}: the step is still running`);
+      const compensation = settleOf(need(state, record, startAttempt(current?.compensation, event.attempt)), current?.compensation);
+      return setPhase(next, event.step, 'compensation', compensation);
     }
-    case 'compensation-succeeded':
-      return withStep(state, event.step, { compensation: need(succeedAttempt(current?.compensation, event.attempt)) });
+    case 'compensation-succeeded': {
+      const compensation = settleOf(need(state, record, succeedAttempt(current?.compensation, event.attempt)), current?.compensation);
+      return setPhase(next, event.step, 'compensation', compensation);
+    }
     case 'compensation-failed': {
-      const compensation = need(failAttempt(current?.compensation, { ...event, seq }, true));
-      return withStep(state, event.step, { compensation });
+      const compensation = settleOf(need(state, record, failAttempt(current?.compensation, failureOf(event, seq), true)), current?.compensation);
+      return setPhase(next, event.step, 'compensation', compensation);
     }
     case 'compensation-skipped': {
-      requireStatus('compensating');
-      if (current?.compensation !== undefined) fail(`${label}: the step's compensation was already recorded`);
+      requireStatus(state, record, 'compensating');
+      if (current?.compensation !== undefined) fail(state, record, `${label(event)}: the step's compensation was already recorded`);
       const started = current?.forward !== undefined;
-      if (event.why === 'empty-cancel' && started) fail(`${label}: an empty cancel is for a try that never started`);
-      if (event.why === 'no-compensation' && !started) fail(`${label}: the step never started`);
-      if (current?.forward?.status === 'running') fail(`${label}: the step is still running`);
-      const compensation: SettleState = { ...settle(SKIPPED), skipped: event.why };
-      return withStep(state, event.step, { compensation });
+      if (event.why === 'empty-cancel' && started) fail(state, record, `${label(event)}: an empty cancel is for a try that never started`);
+      if (event.why === 'no-compensation' && !started) fail(state, record, `${label(event)}: the step never started`);
+      if (current?.forward?.status === 'running') fail(state, record, `${label(event)}: the step is still running`);
+      return setPhase(next, event.step, 'compensation', settleOf(SKIPPED, { skipped: event.why, resolution: undefined }));
     }
     case 'cancel-requested': {
-      requireStatus('running', 'compensating', 'stuck');
-      const cancelled = { ...state, cancel: state.cancel ?? { reason: event.reason, seq } };
-      return stops(state) ? compensate(cancelled, { cause: 'cancel-requested', reason: event.reason, seq }) : cancelled;
+      requireStatus(state, record, 'running', 'compensating', 'stuck');
+      next.cancel = state.cancel ?? { reason: event.reason, seq };
+      if (stops(state)) compensate(next, { cause: 'cancel-requested', reason: event.reason, seq });
+      return;
     }
     case 'deadline-passed': {
-      if (state.deadline === undefined) fail('deadline-passed for a run without a deadline');
-      if (state.deadlinePassed) fail('deadline-passed recorded twice');
-      const passed = { ...state, deadlinePassed: true };
-      return stops(state) ? compensate(passed, { cause: 'deadline-passed', seq }) : passed;
+      if (state.deadline === undefined) fail(state, record, 'deadline-passed for a run without a deadline');
+      if (state.deadlinePassed) fail(state, record, 'deadline-passed recorded twice');
+      next.deadlinePassed = true;
+      if (stops(state)) compensate(next, { cause: 'deadline-passed', seq });
+      return;
     }
     case 'completed':
-      requireStatus('running');
+      requireStatus(state, record, 'running');
       for (const step of Object.values(state.steps)) {
         const confirmed = step.confirm === undefined || step.confirm.status === 'succeeded';
-        if (step.forward?.status !== 'succeeded' || !confirmed) fail(`completed while step "${step.name}" is ${step.status}`);
+        if (step.forward?.status !== 'succeeded' || !confirmed) fail(state, record, `completed while step "${step.name}" is ${step.status}`);
       }
-      return { ...state, status: 'completed' };
+      next.status = 'completed';
+      return;
     case 'compensated':
-      requireStatus('compensating');
+      requireStatus(state, record, 'compensating');
       for (const step of Object.values(state.steps)) {
         const status = step.compensation?.status;
-        if (status !== 'succeeded' && status !== 'skipped') fail(`compensated while step "${step.name}" is ${step.status}`);
+        if (status !== 'succeeded' && status !== 'skipped') fail(state, record, `compensated while step "${step.name}" is ${step.status}`);
       }
-      return { ...state, status: 'compensated' };
+      next.status = 'compensated';
+      return;
     case 'stuck': {
-      requireStatus(event.phase === 'confirm' ? 'running' : 'compensating');
+      requireStatus(state, record, event.phase === 'confirm' ? 'running' : 'compensating');
       const phase = event.phase === 'confirm' ? current?.confirm : current?.compensation;
-      if (phase?.status !== 'failed') fail(`${label}: its ${event.phase} has not failed for good`);
-      return { ...state, status: 'stuck', stuck: { step: event.step, phase: event.phase, error: event.error, reason: event.reason, seq } };
+      if (phase?.status !== 'failed') fail(state, record, `${label(event)}: its ${event.phase} has not failed for good`);
+      next.status = 'stuck';
+      next.stuck = { step: event.step, phase: event.phase, error: event.error, reason: event.reason, seq };
+      return;
     }
     case 'resolved':
-      return resolve(state, event, record, fail);
+      return resolve(next, state, event, record);
   }
 }
 
@@ -192,54 +216,99 @@ function stops(state: RunState): boolean {
   return state.status === 'running' && !state.committed;
 }
 
-function compensate(state: RunState, cause: CompensationCause): RunState {
+function compensate(next: Draft, cause: CompensationCause): void {
   // A retry that was scheduled will not happen: the step is failed for good.
-  const steps = Object.fromEntries(
-    Object.entries(state.steps).map(([name, step]) => {
-      if (step.forward?.status !== 'retrying') return [name, step];
-      return [name, build(step, { forward: { ...step.forward, status: 'failed', wakeAt: undefined } })];
+  next.steps = Object.fromEntries(
+    Object.entries(next.steps).map(([name, step]) => {
+      const forward = step.forward;
+      if (forward?.status !== 'retrying') return [name, step];
+      const failed = forwardOf(phaseOf('failed', forward.attempt, forward.budgetStart, undefined, forward.failures), forward.output);
+      return [name, stepOf(name, failed, step.confirm, step.compensation)];
     }),
   );
-  return { ...state, status: 'compensating', compensation: cause, steps };
+  next.status = 'compensating';
+  next.compensation = cause;
 }
 
-function resolve(state: RunState, event: Extract<SagaEvent, { type: 'resolved' }>, record: JournalRecord, fail: Fail): RunState {
+function resolve(next: Draft, state: RunState, event: Extract<SagaEvent, { type: 'resolved' }>, record: JournalRecord): void {
   const stuck = state.stuck;
-  if (stuck === undefined) return fail(`resolved for step "${event.step}" while the run is ${state.status}, not stuck`);
-  if (event.step !== stuck.step) fail(`resolved for step "${event.step}", but the run is stuck on step "${stuck.step}"`);
+  if (stuck === undefined) return fail(state, record, `resolved for step "${event.step}" while the run is ${state.status}, not stuck`);
+  if (event.step !== stuck.step) fail(state, record, `resolved for step "${event.step}", but the run is stuck on step "${stuck.step}"`);
   const fits = event.action === 'retry' || event.action === (stuck.phase === 'confirm' ? 'confirmed' : 'compensated');
-  if (!fits) fail(`resolved with ${event.action} for a stuck ${stuck.phase}`);
+  if (!fits) fail(state, record, `resolved with ${event.action} for a stuck ${stuck.phase}`);
   const step = stepState(state, stuck.step);
   const phase = stuck.phase === 'confirm' ? step?.confirm : step?.compensation;
-  if (phase === undefined) return fail(`resolved for step "${event.step}", which has no ${stuck.phase}`);
+  if (phase === undefined) return fail(state, record, `resolved for step "${event.step}", which has no ${stuck.phase}`);
   const resolution = { action: event.action, reason: event.reason, by: event.by, seq: record.seq };
-  const resolved: SettleState = event.action === 'retry'
-    ? { ...phase, status: 'retrying', wakeAt: record.at, budgetStart: phase.attempt + 1, resolution }
-    : { ...phase, status: 'succeeded', resolution };
-  const next = withStep(state, stuck.step, stuck.phase === 'confirm' ? { confirm: resolved } : { compensation: resolved });
-  return { ...next, status: stuck.phase === 'confirm' ? 'running' : 'compensating', stuck: undefined };
+  const base = event.action === 'retry'
+    ? phaseOf('retrying', phase.attempt, phase.attempt + 1, record.at, phase.failures)
+    : phaseOf('succeeded', phase.attempt, phase.budgetStart, phase.wakeAt, phase.failures);
+  setPhase(next, stuck.step, stuck.phase === 'confirm' ? 'confirm' : 'compensation', settleOf(base, { skipped: phase.skipped, resolution }));
+  next.status = stuck.phase === 'confirm' ? 'running' : 'compensating';
+  next.stuck = undefined;
 }
 
-const SKIPPED: PhaseState = { status: 'skipped', attempt: 0, budgetStart: 1, wakeAt: undefined, failures: [] };
+/** Reports `record` as not fitting `state`. */
+function fail(state: RunState, record: JournalRecord, reason: string): never {
+  throw new SagaJournalInconsistentError({ runId: state.runId, seq: record.seq, reason });
+}
 
-function settle(phase: PhaseState): SettleState {
-  return { ...phase, skipped: undefined, resolution: undefined };
+function label(event: SagaEvent): string {
+  return 'step' in event ? `${event.type} for step "${event.step}"` : event.type;
+}
+
+function need<P>(state: RunState, record: JournalRecord, result: Transition<P>): P {
+  return result.ok ? result.phase : fail(state, record, `${label(record.event)}: ${result.reason}`);
+}
+
+function requireStatus(state: RunState, record: JournalRecord, ...allowed: RunState['status'][]): void {
+  if (!allowed.includes(state.status)) fail(state, record, `${label(record.event)} while the run is ${state.status}`);
+}
+
+function failureOf(event: { readonly attempt: number; readonly error: SerializedError; readonly wakeAt?: number | undefined }, seq: number) {
+  return { attempt: event.attempt, error: event.error, wakeAt: event.wakeAt, seq };
+}
+
+const SKIPPED: PhaseState = phaseOf('skipped', 0, 1, undefined, []);
+
+/** A step's run (try) phase: `phase` with the step's output. */
+function forwardOf(phase: AttemptedPhase, output: JsonValue | undefined): ForwardState {
+  return { status: phase.status, attempt: phase.attempt, budgetStart: phase.budgetStart, wakeAt: phase.wakeAt, failures: phase.failures, output };
+}
+
+/**
+ * A confirmation or compensation phase: `phase`, keeping what `was` (the phase before this
+ * attempt) says of a skip and an operator's resolution.
+ */
+function settleOf(phase: PhaseState, was: Pick<SettleState, 'skipped' | 'resolution'> | undefined): SettleState {
+  return {
+    status: phase.status,
+    attempt: phase.attempt,
+    budgetStart: phase.budgetStart,
+    wakeAt: phase.wakeAt,
+    failures: phase.failures,
+    skipped: was?.skipped,
+    resolution: was?.resolution,
+  };
 }
 
 type Phases = Pick<StepState, 'forward' | 'confirm' | 'compensation'>;
 
-function withStep(state: RunState, name: string, change: Partial<Phases>): RunState {
-  const current = stepState(state, name);
-  const step = build(current ?? { name, forward: undefined, confirm: undefined, compensation: undefined }, change);
-  return { ...state, steps: { ...state.steps, [name]: step } };
+/** Sets phase `key` of step `name` in `next`. */
+function setPhase<K extends keyof Phases>(next: Draft, name: string, key: K, phase: NonNullable<Phases[K]>): void {
+  const current = stepState(next, name);
+  const forward = key === 'forward' ? (phase as ForwardState) : current?.forward;
+  const confirm = key === 'confirm' ? (phase as SettleState) : current?.confirm;
+  const compensation = key === 'compensation' ? (phase as SettleState) : current?.compensation;
+  // A spread here, not a loop of assignments: a step may be called `__proto__`.
+  next.steps = { ...next.steps, [name]: stepOf(name, forward, confirm, compensation) };
 }
 
-function build(step: Phases & { readonly name: string }, change: Partial<Phases>): StepState {
-  const phases: Phases = { forward: step.forward, confirm: step.confirm, compensation: step.compensation, ...change };
-  return { name: step.name, status: summarize(phases), ...phases };
+function stepOf(name: string, forward: ForwardState | undefined, confirm: SettleState | undefined, compensation: SettleState | undefined): StepState {
+  return { name, status: summarize(forward, confirm, compensation), forward, confirm, compensation };
 }
 
-function summarize({ forward, confirm, compensation }: Phases): StepStatus {
+function summarize(forward: ForwardState | undefined, confirm: SettleState | undefined, compensation: SettleState | undefined): StepStatus {
   if (compensation !== undefined) {
     if (compensation.status === 'skipped') return 'compensation-skipped';
     if (compensation.status === 'succeeded') return 'compensated';

@@ -1,7 +1,8 @@
 /**
- * The loop that drives one run: plan, append, call, append the outcome, plan again. It is
- * the only writer of its run's journal, so appends are sequential and each names the last
- * sequence number it saw (`expectedSeq`): a second writer is detected, never interleaved.
+ * The loop that drives one run: plan, append, call, append the outcome with what the plan
+ * makes of it, call again. It is the only writer of its run's journal, so appends are
+ * sequential and each names the last sequence number it saw (`expectedSeq`): a second
+ * writer is detected, never interleaved.
  *
  * @module
  */
@@ -16,7 +17,8 @@ import { EngineClosedError, RunStatusError, SagaJournalInconsistentError } from 
 import type { SagaEvent } from './events.js';
 import { plan } from './plan.js';
 import { runStream } from './quarantine.js';
-import { apply } from './reduce.js';
+import { RunBatch, type RunRequest } from './run-batch.js';
+import { isEnded } from './run-outcome.js';
 import { endSpan, type RunTrace } from './run-trace.js';
 import type { RunState } from './state.js';
 import { launchCall, outcomeEvent, startedEvent, type CallAction, type CallResult, type LaunchedCall } from './step-call.js';
@@ -41,20 +43,16 @@ export interface ExecutorHost {
   failed(executor: RunExecutor, error: unknown): void;
 }
 
-interface Request {
-  readonly event: SagaEvent;
-  readonly operation: string;
-  readonly resolve: (state: RunState) => void;
-  readonly reject: (error: unknown) => void;
-}
-
 /**
  * @internal Drives one run from its current state. Without a definition (its saga version
  * is not registered) it only serves requests (cancel, resolve) until `adopt` gives it one.
  *
- * Everything that appends happens in one loop (`#turn`): requests from outside, the
- * outcomes of settled calls, then the plan's records or calls. A plan's calls get their
- * `*-started` events in one append and are all launched before any outcome is appended.
+ * Everything that appends happens in one loop (`#turn`), one append per round: requests
+ * from outside, the outcomes of settled calls, then what `plan` makes of the state they
+ * lead to (its records, planned again until it asks for calls, and the calls' `*-started`
+ * events). A five-step run is six appends: `started` goes with the first `step-started`,
+ * each outcome with the next `step-started`, the last with `completed`. The calls are
+ * launched, and steps aborted, only once the append is durable.
  */
 export class RunExecutor {
   readonly runId: string;
@@ -67,7 +65,9 @@ export class RunExecutor {
   readonly #spans = new Map<string, Span>();
   readonly #trace: RunTrace;
   #results: { readonly call: LaunchedCall; readonly result: CallResult }[] = [];
-  #requests: Request[] = [];
+  #requests: RunRequest[] = [];
+  /** A new run's `started` event until its first append is durable; see {@link RunExecutor.opened}. */
+  #opening: { readonly event: SagaEvent; readonly resolve: () => void; readonly reject: (error: unknown) => void } | undefined;
   #timer: NodeJS.Timeout | undefined;
   #pumping = false;
   #again = false;
@@ -75,13 +75,28 @@ export class RunExecutor {
   #stopped = false;
   #drained: (() => void) | undefined;
 
-  constructor(host: ExecutorHost, state: RunState, definition: SagaDefinition | undefined, trace: RunTrace) {
+  /**
+   * Settles when a new run's first append (its `started` event, with the `*-started`
+   * events of its first calls) is durable, or rejects with why it failed: a
+   * `JournalConflictError` when the run id is taken. The executor has stopped then, and
+   * reports nothing to the host: what a failed start means is the caller's to decide.
+   * Resolved at once for a run taken over from the journal.
+   */
+  readonly opened: Promise<void>;
+
+  /**
+   * An executor for the run whose state is `state`. For a new run, `opening` is its
+   * `started` event, not written yet: `state` is the state after it, and the first append
+   * writes it, expecting an empty stream.
+   */
+  constructor(host: ExecutorHost, state: RunState, definition: SagaDefinition | undefined, trace: RunTrace, opening?: SagaEvent) {
     this.runId = state.runId;
     this.#host = host;
     this.#trace = trace;
     this.#state = state;
     this.#definition = definition;
     this.#scope = host.scope.child({ name: runStream(state.runId) });
+    this.opened = opening === undefined ? Promise.resolve() : new Promise((resolve, reject) => (this.#opening = { event: opening, resolve, reject }));
   }
 
   /**
@@ -166,105 +181,111 @@ export class RunExecutor {
   }
 
   async #turn(): Promise<void> {
-    for (;;) {
-      if (this.#stopped) return;
-      const request = this.#requests.shift();
-      if (request !== undefined) {
-        await this.#serve(request);
-        continue;
-      }
-      if (this.#results.length > 0) {
-        await this.#recordResults();
-        continue;
-      }
-      const definition = this.#definition;
-      if (definition === undefined || this.#stopping || isEnded(this.#state)) return;
-      let actions: SagaAction[];
-      try {
-        actions = plan(definition, this.#state, this.#host.clock(), { inFlight: new Set(this.#calls.keys()) });
-      } catch (error) {
-        if (!(error instanceof SagaJournalInconsistentError)) throw error;
-        this.#halt(new CanceledError({ scope: this.#scope.path, cause: error }));
-        this.#trace.stopped('failed', error);
-        this.#host.untrusted(this, error);
-        return;
-      }
-      const abort = actions.find((a) => a.type === 'abort');
-      if (abort !== undefined) this.#abort(abort.steps);
-      const records = actions.flatMap((a) => (a.type === 'record' ? [a.event] : []));
-      if (records.length > 0) {
-        await this.#append(records);
-        continue;
-      }
-      const wait = actions.find((a) => a.type === 'wait');
-      this.#arm(wait?.until);
-      const calls = actions.filter((a): a is CallAction => a.type === 'start-step' || a.type === 'confirm' || a.type === 'compensate');
-      if (calls.length === 0) return;
-      // Durable before any call runs: a crash from here on leaves a started phase that
-      // recovery records as interrupted, never a call the journal does not know of. The
-      // spans start first: a step's span context is part of its step-started event.
-      const traced = calls.map((action) => this.#trace.startCall(action));
-      try {
-        await this.#append(calls.map((action, i) => startedEvent(action, traced[i]!.traceparent)));
-      } catch (error) {
-        for (const { span } of traced) endSpan(span, error);
-        throw error;
-      }
-      if (this.#stopping) {
-        for (const { span } of traced) endSpan(span, undefined, 'interrupted');
-        return;
-      }
-      calls.forEach((action, i) => this.#launch(action, definition, traced[i]!.span));
+    while (!this.#stopped) {
+      const batch = this.#collect();
+      if (batch === undefined) return;
+      if (batch.events.length > 0) await this.#commit(batch);
+      this.#act(batch);
+      // The plan of this batch stands until something new comes: a request, an outcome,
+      // or the wake-up armed for its wait.
+      if (batch.events.length === 0 || (this.#requests.length === 0 && this.#results.length === 0)) return;
     }
   }
 
-  async #serve(request: Request): Promise<void> {
-    try {
-      apply(this.#state, { seq: this.#state.lastSeq + 1, at: Date.now(), event: request.event });
-    } catch (error) {
-      const reason = error instanceof SagaJournalInconsistentError ? error.reason : String(error);
-      request.reject(new RunStatusError({ runId: this.runId, operation: request.operation, status: this.#state.status, reason }, error));
-      return;
+  /** Builds the next append: requests, then outcomes, then the plan; `undefined` when the plan found the journal untrusted. */
+  #collect(): RunBatch | undefined {
+    const batch = new RunBatch(this.#state, this.#opening?.event);
+    for (const request of this.#requests.splice(0)) {
+      try {
+        batch.requests.push({ request, state: batch.add(request.event) });
+      } catch (error) {
+        const reason = error instanceof SagaJournalInconsistentError ? error.reason : String(error);
+        request.reject(new RunStatusError({ runId: this.runId, operation: request.operation, status: batch.state.status, reason }, error));
+      }
     }
-    try {
-      request.resolve(await this.#append([request.event]));
-    } catch (error) {
-      request.reject(error);
-      throw error;
+    const results = this.#results.splice(0);
+    if (results.length > 0) {
+      const context = {
+        running: batch.state.status === 'running',
+        now: this.#host.clock(),
+        random: this.#host.random,
+        breakerOpen: this.#host.breakers.isOpen(batch.state.saga),
+      };
+      for (const { call, result } of results) {
+        const { step } = call.action;
+        const event = outcomeEvent(call.action, result, context);
+        // The span shows what the call did, whether or not the append succeeds.
+        endSpan(this.#spans.get(step)!, 'error' in event ? event.error : undefined);
+        this.#spans.delete(step);
+        batch.add(event);
+        batch.settled.push(step);
+      }
     }
-  }
-
-  async #recordResults(): Promise<void> {
-    const batch = this.#results.splice(0);
-    const context = {
-      running: this.#state.status === 'running',
-      now: this.#host.clock(),
-      random: this.#host.random,
-      breakerOpen: this.#host.breakers.isOpen(this.#state.saga),
-    };
-    const events = batch.map(({ call, result }) => {
-      const event = outcomeEvent(call.action, result, context);
-      // The span shows what the call did, whether or not the append below succeeds.
-      endSpan(this.#spans.get(call.action.step)!, 'error' in event ? event.error : undefined);
-      this.#spans.delete(call.action.step);
-      return event;
-    });
-    await this.#append(events);
-    for (const { call } of batch) this.#calls.delete(call.action.step);
+    return this.#plan(batch) ? batch : undefined;
   }
 
   /**
-   * Appends `events` in one append, after checking them with `apply`: what is written is
-   * always a journal `reduce` accepts. The in-memory records take the local time as their
-   * commit time; the store stamps its own, a moment earlier.
+   * Plans on the batch's state, adding the plan's records and planning again until it asks
+   * for calls (or nothing), whose spans start here: a step's span context is part of its
+   * `step-started` event. False when the journal does not fit the definition: the run stops.
    */
-  async #append(events: readonly SagaEvent[]): Promise<RunState> {
-    const at = Date.now();
-    let next = this.#state;
-    for (const event of events) next = apply(next, { seq: next.lastSeq + 1, at, event });
-    await this.#host.journal.append(runStream(this.runId), events.map(encodeEvent), { expectedSeq: this.#state.lastSeq });
+  #plan(batch: RunBatch): boolean {
+    const definition = this.#definition;
+    if (definition === undefined || this.#stopping || isEnded(batch.state)) return true;
+    const inFlight = new Set(this.#calls.keys());
+    for (const step of batch.settled) inFlight.delete(step);
+    const now = this.#host.clock();
+    for (;;) {
+      let actions: SagaAction[];
+      try {
+        actions = plan(definition, batch.state, now, { inFlight });
+      } catch (error) {
+        if (!(error instanceof SagaJournalInconsistentError)) throw error;
+        for (const { request } of batch.requests) request.reject(error);
+        this.#halt(new CanceledError({ scope: this.#scope.path, cause: error }));
+        this.#trace.stopped('failed', error);
+        this.#host.untrusted(this, error);
+        return false;
+      }
+      batch.planned = true;
+      let recorded = false;
+      for (const action of actions) {
+        if (action.type === 'abort') action.steps.forEach((step) => batch.abort.add(step));
+        if (action.type !== 'record') continue;
+        batch.add(action.event);
+        recorded = true;
+      }
+      if (recorded) {
+        if (isEnded(batch.state)) return true;
+        continue;
+      }
+      for (const action of actions) {
+        if (action.type === 'wait') batch.wait = action.until;
+        if (action.type !== 'start-step' && action.type !== 'confirm' && action.type !== 'compensate') continue;
+        const { span, traceparent } = this.#trace.startCall(action);
+        batch.add(startedEvent(action, traceparent));
+        batch.calls.push({ action, span, definition });
+      }
+      return true;
+    }
+  }
+
+  /** Appends the batch: the run's state is the batch's once it is durable. */
+  async #commit(batch: RunBatch): Promise<void> {
+    const opening = this.#opening;
+    try {
+      await this.#host.journal.append(runStream(this.runId), batch.events.map(encodeEvent), { expectedSeq: opening === undefined ? this.#state.lastSeq : 0 });
+    } catch (error) {
+      for (const { span } of batch.calls) endSpan(span, error);
+      for (const { request } of batch.requests) request.reject(error);
+      throw error;
+    }
+    this.#opening = undefined;
+    opening?.resolve();
     const before = this.#state.status;
+    const next = batch.state;
     this.#state = next;
+    for (const step of batch.settled) this.#calls.delete(step);
     if (next.status !== before && (isEnded(next) || next.status === 'stuck')) {
       if (isEnded(next)) {
         this.#trace.ended(next);
@@ -274,7 +295,17 @@ export class RunExecutor {
       }
       this.#host.settled(this);
     }
-    return next;
+    for (const { request, state } of batch.requests) request.resolve(state);
+  }
+
+  /** Does what the (durable) batch asks: aborts, the wake-up, and the calls, unless the engine is closing. */
+  #act(batch: RunBatch): void {
+    if (batch.abort.size > 0) this.#abort(batch.abort);
+    if (batch.planned) this.#arm(batch.wait);
+    for (const { action, span, definition } of batch.calls) {
+      if (this.#stopping || this.#stopped) endSpan(span, undefined, 'interrupted');
+      else this.#launch(action, definition, span);
+    }
   }
 
   #launch(action: CallAction, definition: SagaDefinition, span: Span): void {
@@ -294,7 +325,7 @@ export class RunExecutor {
   }
 
   /** Aborts the calls of `steps`, with the reason the run compensates. */
-  #abort(steps: readonly string[]): void {
+  #abort(steps: Iterable<string>): void {
     const cause = this.#state.compensation;
     const scope = this.#scope.path;
     const reason = cause?.cause === 'deadline-passed'
@@ -335,6 +366,12 @@ export class RunExecutor {
   #fail(error: unknown): void {
     if (this.#stopped) return;
     this.#halt(new CanceledError({ scope: this.#scope.path, cause: error }));
+    const opening = this.#opening;
+    if (opening !== undefined) {
+      this.#opening = undefined;
+      opening.reject(error);
+      return;
+    }
     this.#trace.stopped('failed', error);
     this.#host.failed(this, error);
   }
@@ -345,8 +382,4 @@ export class RunExecutor {
       this.#drained?.();
     }
   }
-}
-
-function isEnded(state: RunState): boolean {
-  return state.status === 'completed' || state.status === 'compensated';
 }

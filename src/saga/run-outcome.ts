@@ -101,3 +101,8 @@ export function quarantinedOutcome(note: QuarantineNote, error: Error): RunStuck
     reason: error.message,
   };
 }
+
+/** True when run `state` has ended (completed or compensated): nothing more happens to it. */
+export function isEnded(state: RunState): boolean {
+  return state.status === 'completed' || state.status === 'compensated';
+}

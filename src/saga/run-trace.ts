@@ -21,6 +21,9 @@ export interface TracedCall {
   readonly traceparent: string | undefined;
 }
 
+/** The span name of each kind of call, followed by the step's name. */
+const CALL_SPAN_NAMES = { 'start-step': 'saga step', confirm: 'saga confirm', compensate: 'saga compensate' } as const;
+
 /** The saga a run belongs to, as its spans name it. */
 interface RunIdentity {
   readonly runId: string;
@@ -84,17 +87,19 @@ export class RunTrace {
    * confirmation links to the span of the step's latest attempt, wherever it ran.
    */
   startCall(action: CallAction): TracedCall {
-    const phase = action.type === 'confirm' ? 'confirm' : action.handler;
-    const name = `saga ${{ 'start-step': 'step', confirm: 'confirm', compensate: 'compensate' }[action.type]} ${action.step}`;
     const undone = action.type === 'start-step' ? undefined : fromTraceparent(this.#attempts.get(action.step));
     const links: Link[] = undone === undefined ? [] : [{ context: undone }];
+    // One literal, no spreads: this runs for every call, traced or not.
     const attributes = {
-      ...runAttributes(this.#run),
+      [REWIND_ATTRIBUTES.runId]: this.#run.runId,
+      [REWIND_ATTRIBUTES.sagaName]: this.#run.saga,
+      [REWIND_ATTRIBUTES.sagaVersion]: this.#run.version,
       [REWIND_ATTRIBUTES.stepName]: action.step,
       [REWIND_ATTRIBUTES.stepAttempt]: action.attempt,
-      [REWIND_ATTRIBUTES.phase]: phase,
+      [REWIND_ATTRIBUTES.phase]: action.type === 'confirm' ? 'confirm' : action.handler,
       [REWIND_ATTRIBUTES.idempotencyKey]: action.idempotencyKey,
     };
+    const name = `${CALL_SPAN_NAMES[action.type]} ${action.step}`;
     const span = rewindTracer().startSpan(name, { attributes, links }, this.#context);
     const traceparent = toTraceparent(span.spanContext());
     if (action.type === 'start-step') setOrDelete(this.#attempts, action.step, traceparent);

@@ -11,7 +11,7 @@ import { assertJson } from '../internal/json.js';
 import type { CompensateAction, ConfirmAction, StartStepAction } from './actions.js';
 import { nextRetryAt } from './backoff.js';
 import type { CompensationBreakers } from './circuit.js';
-import type { SagaDefinition } from './definition.js';
+import type { SagaDefinition, StepDefinition } from './definition.js';
 import { serializeError, type SagaEvent } from './events.js';
 import type { RunState } from './state.js';
 
@@ -52,31 +52,28 @@ export interface CallSettings {
 export function launchCall(action: CallAction, settings: CallSettings): LaunchedCall {
   const { definition, state, graceMs, span } = settings;
   const step = definition.getStep(action.step)!;
-  let scope: Scope | undefined;
-  const base = {
-    runId: state.runId,
-    step: action.step,
-    idempotencyKey: action.idempotencyKey,
-    input: state.input,
-    attempt: action.attempt,
-    outputs: action.outputs,
-    span,
-  };
   const active = trace.setSpan(ROOT_CONTEXT, span);
-  const call = (fn: () => Promise<unknown>): Promise<unknown> => callIn(active, fn);
+  let scope: Scope | undefined;
   // Scope.run and Scope.shield call `invoke` synchronously, so `scope` is set before
   // launchCall returns and `abort` always reaches it.
   const invoke = (callScope: Scope): Promise<unknown> => {
     scope = callScope;
     const signal = callScope.signal;
+    const { runId, input } = state;
+    const { step: name, idempotencyKey, attempt, outputs } = action;
     switch (action.type) {
-      case 'start-step':
-        return settleWithin(call(() => step.run({ ...base, signal })), signal, graceMs, false);
-      case 'confirm':
-        return settleWithin(call(() => step.confirm!({ ...base, signal, output: action.output })), signal, graceMs, true);
+      case 'start-step': {
+        const ctx = { runId, step: name, idempotencyKey, input, attempt, outputs, span, signal };
+        return settleWithin(callIn(active, step, step.run, ctx), signal, graceMs, false);
+      }
+      case 'confirm': {
+        const ctx = { runId, step: name, idempotencyKey, input, attempt, outputs, span, signal, output: action.output };
+        return settleWithin(callIn(active, step, step.confirm!, ctx), signal, graceMs, true);
+      }
       case 'compensate': {
-        const site = { saga: definition.name, runId: state.runId, step: action.step };
-        const compensate = () => call(() => step.compensate!({ ...base, signal, output: action.output }));
+        const site = { saga: definition.name, runId, step: name };
+        const ctx = { runId, step: name, idempotencyKey, input, attempt, outputs, span, signal, output: action.output };
+        const compensate = () => callIn(active, step, step.compensate!, ctx);
         return settleWithin(settings.breakers.execute(site, compensate), signal, graceMs, true);
       }
     }
@@ -85,14 +82,15 @@ export function launchCall(action: CallAction, settings: CallSettings): Launched
   const running = action.type === 'start-step'
     ? settings.scope.run(invoke, { name, timeout: step.timeoutMs })
     : settings.scope.shield(invoke, { name });
-  return {
-    action,
-    abort: (reason) => scope?.cancel(reason),
-    settled: running.then(
-      (value): CallResult => ({ ok: true, value }),
-      (error: unknown): CallResult => ({ ok: false, error }),
-    ),
-  };
+  return { action, abort: (reason) => scope?.cancel(reason), settled: running.then(succeeded, failed) };
+}
+
+function succeeded(value: unknown): CallResult {
+  return { ok: true, value };
+}
+
+function failed(error: unknown): CallResult {
+  return { ok: false, error };
 }
 
 /** The event that records `result` of `action`'s call. */
@@ -131,9 +129,12 @@ export function startedEvent(action: CallAction, traceparent: string | undefined
   return { type: 'step-started', step, attempt, ...(traceparent === undefined ? {} : { trace: traceparent }) };
 }
 
-/** Calls `fn` with `active` as the active context, turning a synchronous throw into a rejection. */
-async function callIn(active: Context, fn: () => Promise<unknown>): Promise<unknown> {
-  return context.with(active, fn);
+/**
+ * Calls `fn(ctx)` (a function of `step`) with `active` as the active context, turning a
+ * synchronous throw into a rejection.
+ */
+async function callIn<C>(active: Context, step: StepDefinition, fn: (ctx: C) => Promise<unknown>, ctx: C): Promise<unknown> {
+  return context.with(active, fn, step, ctx);
 }
 
 /**
