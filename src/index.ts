@@ -57,6 +57,7 @@ export type { Command, HistoryOptions, OpenHistoryOptions } from './history/inde
 /** Durable journals. */
 export {
   openStore,
+  FencedWriteError,
   JournalConflictError,
   JournalCorruptError,
   StoreClosedError,

@@ -7,7 +7,9 @@
  * @module
  */
 import { InvalidArgumentError } from '../errors.js';
+import type { ClaimOptions, Lease, RenewResult, TransactionClient, WorkUpdate } from './coordination.js';
 import type { Durability } from './durability.js';
+import type { Disposable } from '../internal/event.js';
 import type { StoredRecord, StreamInfo } from './records.js';
 import type { StoreWarning } from './warnings.js';
 
@@ -63,12 +65,56 @@ export interface AppendRequest {
   readonly expectedSeq: number | undefined;
   /** The commit time to record on each record and on the stream. */
   readonly at: Date;
+  /**
+   * The writer's lease (multi-process stores only): unless it is still the stream's
+   * current lease (same token and owner, checked under a lock on the work row), the
+   * request writes nothing and yields a `fenced` outcome.
+   */
+  readonly lease?: Lease | undefined;
+  /** The stream's work entry to set in the same transaction (multi-process stores only); see {@link WorkUpdate}. */
+  readonly work?: WorkUpdate | undefined;
 }
 
-/** What became of one {@link AppendRequest} of a batch. */
+/**
+ * What became of one {@link AppendRequest} of a batch.
+ *
+ * - `appended`: written; `lease` is set when the request's `work.claimFor` claimed the stream.
+ * - `conflict`: `expectedSeq` did not match; nothing written.
+ * - `fenced`: `lease` is no longer the stream's current lease; nothing written.
+ *   `currentToken` is the stream's token now (0 when it never had a work entry) and `owner`
+ *   its holder (`null` when released or never claimed).
+ */
 export type AppendOutcome =
-  | { readonly status: 'appended'; readonly firstSeq: number; readonly lastSeq: number }
-  | { readonly status: 'conflict'; readonly actualSeq: number };
+  | { readonly status: 'appended'; readonly firstSeq: number; readonly lastSeq: number; readonly lease?: Lease | undefined }
+  | { readonly status: 'conflict'; readonly actualSeq: number }
+  | { readonly status: 'fenced'; readonly currentToken: number; readonly owner: string | null };
+
+/**
+ * The coordination primitives of a multi-process store, as the runtime calls them: inputs
+ * already validated, records already encoded. The runtime turns them into the public
+ * `JournalCoordination` (errors with the store's URL, closed checks).
+ */
+export interface StoreCoordination {
+  /** See `JournalCoordination.claim`. */
+  claim(options: ClaimOptions): Promise<Lease[]>;
+  /** See `JournalCoordination.renew`. */
+  renew(leases: readonly Lease[], ttlMs: number): Promise<RenewResult>;
+  /** See `JournalCoordination.release`. */
+  release(leases: readonly Lease[]): Promise<void>;
+  /** See `JournalCoordination.onWork`. */
+  onWork(listener: () => void): Disposable;
+  /**
+   * Begins a transaction, runs `build`, then appends the records it returns as one
+   * {@link AppendRequest} (`expectedSeq` and `lease` checked as in a batch) and commits.
+   * Any outcome but `appended`, and any throw, rolls everything back.
+   * @throws what `build` throws, unchanged; `StoreUnavailableError` for the store's own failures
+   */
+  appendInTransaction(
+    stream: string,
+    build: (tx: TransactionClient) => Promise<readonly EncodedRecord[]>,
+    options: { readonly expectedSeq: number | undefined; readonly lease: Lease | undefined },
+  ): Promise<AppendOutcome>;
+}
 
 /** Which records of a stream to read. */
 export interface ReadRange {
@@ -109,6 +155,12 @@ export interface JournalStore {
   readonly url: string;
   /** What the store can do; missing flags take their defaults ({@link DEFAULT_STORE_CAPABILITIES}). */
   readonly capabilities?: Partial<StoreCapabilities> | undefined;
+  /**
+   * Leases, fencing and wake-ups, on stores whose capabilities say `multiProcess`; used
+   * only between `open` and `close`. A store with it must also honour `lease` and `work`
+   * in {@link AppendRequest}s.
+   */
+  readonly coordination?: StoreCoordination | undefined;
   /**
    * Connects, refuses data that is not a journal or is newer than the code, applies pending
    * migrations and cuts torn tails (reporting each through `context.onWarning`). On failure

@@ -30,6 +30,13 @@ export const DURABILITY_POLICIES = ['always', 'interval', 'none'] as const;
  *   acknowledged; an OS crash or power loss can lose any recent appends, again as a clean
  *   prefix. For tests, caches and data you can rebuild.
  *
+ * On PostgreSQL, `always` commits with `synchronous_commit` on, so an acknowledged append is
+ * in the server's flushed WAL (and, if the server is configured so, on its synchronous
+ * replicas). `interval` and `none` commit with `synchronous_commit = off`: the server's WAL
+ * writer flushes within about 3 × `wal_writer_delay` (600 ms by default), and `interval`
+ * also forces a flush every `syncInterval`. A crash of the server (not of the client) can
+ * then lose the last commits, always whole transactions.
+ *
  * An in-memory store (`:memory:`) keeps nothing past `close()` under any policy.
  */
 export type Durability = (typeof DURABILITY_POLICIES)[number];

@@ -277,13 +277,17 @@ export class JournalConflictError extends RewindError {
 export interface StoreUnsupportedDetails {
   /** The store URL with any password removed. */
   readonly url: string;
-  /** What is not supported, e.g. `PostgreSQL stores`. */
+  /** What is not supported, e.g. `Leases and work entries (append options lease and work)`. */
   readonly feature: string;
   /** What to use instead. */
   readonly instead: string;
 }
 
-/** The store URL names a kind of store this version of Rewind does not provide. */
+/**
+ * The store cannot do what was asked: a kind of store this version of Rewind does not
+ * provide, or an ability the store lacks (leases on a single-process SQLite store).
+ * Nothing was written.
+ */
 export class StoreUnsupportedError extends RewindError {
   override readonly name = 'StoreUnsupportedError';
   readonly code = 'STORE_UNSUPPORTED' as const;
@@ -294,10 +298,64 @@ export class StoreUnsupportedError extends RewindError {
 
   constructor(details: StoreUnsupportedDetails) {
     super(
-      `${details.feature} are not supported by this version of rewind (got ${details.url}). ${details.instead}`,
+      `${details.feature} are not supported by ${details.url}; nothing was written. ${details.instead}`,
       { url: details.url, feature: details.feature },
     );
     this.url = details.url;
     this.feature = details.feature;
+  }
+}
+
+/** Details of a {@link FencedWriteError}. */
+export interface FencedWriteDetails {
+  /** The display URL of the store. */
+  readonly url: string;
+  /** The stream the append was for. */
+  readonly stream: string;
+  /** The fencing token of the writer's lease. */
+  readonly token: number;
+  /** The stream's token now: higher when another worker has claimed it since (0: it has no work entry). */
+  readonly currentToken: number;
+  /** The stream's holder now; `null` when nobody holds it (released, or never claimed). */
+  readonly owner: string | null;
+}
+
+/**
+ * An append carried a lease that is no longer the stream's current one: the worker was
+ * paused or cut off past its lease, and another worker claimed the stream (or the lease
+ * was released). Nothing of that append was written, and the worker must stop writing to
+ * the stream: it is someone else's now.
+ */
+export class FencedWriteError extends RewindError {
+  override readonly name = 'FencedWriteError';
+  readonly code = 'FENCED_WRITE' as const;
+  /** The display URL of the store. */
+  readonly url: string;
+  /** The stream the append was for. */
+  readonly stream: string;
+  /** The token of the refused lease. */
+  readonly token: number;
+  /** The stream's token now. */
+  readonly currentToken: number;
+  /** The stream's holder now, or `null`. */
+  readonly owner: string | null;
+
+  constructor(details: FencedWriteDetails) {
+    const holder = details.owner === null ? 'nobody holds it now' : `it is now held by "${details.owner}"`;
+    super(
+      `Append to stream "${details.stream}" in ${details.url} was refused: this worker lost its lease (token ${details.token}; the stream's token is ${details.currentToken} and ${holder}). Nothing was written; stop writing to this stream.`,
+      {
+        url: details.url,
+        stream: details.stream,
+        token: details.token,
+        currentToken: details.currentToken,
+        owner: details.owner,
+      },
+    );
+    this.url = details.url;
+    this.stream = details.stream;
+    this.token = details.token;
+    this.currentToken = details.currentToken;
+    this.owner = details.owner;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Durable journals: named streams of records with gap-free sequence numbers, appended
  * with a durability policy and group-committed. SQLite (better-sqlite3, WAL) is the
- * embedded default; any {@link JournalStore} plugs in.
+ * embedded default; PostgreSQL (`rewind/store/postgres`) serves several processes and adds
+ * coordination between workers; any {@link JournalStore} plugs in.
  *
  * @example
  * ```ts
@@ -26,6 +27,17 @@ export type {
 } from './journal.js';
 export type { AppendResult, NewRecord, StoredRecord, StreamInfo } from './records.js';
 
+/** Coordination between workers on a multi-process store: leases, fencing, wake-ups. */
+export type {
+  ClaimOptions,
+  JournalCoordination,
+  Lease,
+  RenewResult,
+  TransactionalAppendOptions,
+  TransactionClient,
+  WorkUpdate,
+} from './coordination.js';
+
 /** Durability policies: what an acknowledged append survives. */
 export { DURABILITY_POLICIES } from './durability.js';
 export type { Durability } from './durability.js';
@@ -43,12 +55,14 @@ export type {
   JournalStore,
   ReadRange,
   StoreCapabilities,
+  StoreCoordination,
   StoreOpenContext,
   StreamFilter,
 } from './contract.js';
 
 /** Errors a journal raises. */
 export {
+  FencedWriteError,
   JournalConflictError,
   JournalCorruptError,
   StoreClosedError,
@@ -59,6 +73,7 @@ export {
   StoreUnsupportedError,
 } from './errors.js';
 export type {
+  FencedWriteDetails,
   JournalConflictDetails,
   JournalCorruptDetails,
   StoreClosedDetails,

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Duration } from '../internal/duration.js';
+import type { JournalCoordination, Lease, WorkUpdate } from './coordination.js';
 import type { Durability } from './durability.js';
 import type { AppendResult, NewRecord, StoredRecord, StreamInfo } from './records.js';
 import type { StoreWarning } from './warnings.js';
@@ -35,6 +36,13 @@ export interface AppendOptions {
    * out to append unconditionally.
    */
   expectedSeq?: number | undefined;
+  /**
+   * The writer's lease on the stream (multi-process stores): the append is refused with
+   * `FencedWriteError` and writes nothing unless it is still the stream's current lease.
+   */
+  lease?: Lease | undefined;
+  /** Changes the stream's work entry in the same transaction (multi-process stores). */
+  work?: WorkUpdate | undefined;
 }
 
 /** Options of {@link Journal.read}. */
@@ -67,6 +75,8 @@ export interface JournalStats {
   readonly commits: number;
   /** Appends rejected because their `expectedSeq` did not match. */
   readonly conflicts: number;
+  /** Appends rejected with `FencedWriteError`: their lease was no longer the stream's current one. */
+  readonly fenced: number;
   /** The most appends that shared one transaction. */
   readonly largestBatch: number;
   /** Periodic syncs done by the `interval` policy. */
@@ -111,6 +121,11 @@ export interface Journal {
    * @throws {@link StoreUnavailableError} when the store cannot read now
    */
   streams(options?: StreamsOptions): Promise<StreamInfo[]>;
+  /**
+   * Leases, fencing and wake-ups for several workers on one store; `undefined` on stores
+   * one process owns (SQLite).
+   */
+  readonly coordination?: JournalCoordination | undefined;
   /** Counters since open; see {@link JournalStats}. */
   stats(): JournalStats;
   /**

@@ -7,12 +7,11 @@ import { InvalidArgumentError } from '../errors.js';
 import { toMillis } from '../internal/duration.js';
 import { assertJournalStore, type JournalStore } from './contract.js';
 import { DURABILITY_POLICIES, type Durability } from './durability.js';
-import { StoreUnsupportedError } from './errors.js';
 import type { Journal, OpenStoreOptions } from './journal.js';
 import { RuntimeJournal, type ResolvedStoreOptions } from './runtime-store.js';
 
 /** The store URLs `openStore()` understands, as shown in messages. */
-export const STORE_URL_FORMS = ['sqlite:<path>', 'sqlite::memory:', ':memory:'] as const;
+export const STORE_URL_FORMS = ['sqlite:<path>', 'sqlite::memory:', ':memory:', 'postgres://<user>@<host>/<database>[?schema=<schema>]'] as const;
 
 const DEFAULT_SYNC_INTERVAL_MS = 1000;
 
@@ -72,11 +71,10 @@ async function storeFromUrl(spec: string): Promise<JournalStore> {
     return new SqliteStore({ database: path });
   }
   if (/^postgres(ql)?:/i.test(spec)) {
-    throw new StoreUnsupportedError({
-      url: redact(spec),
-      feature: 'PostgreSQL stores',
-      instead: 'Use a SQLite store such as "sqlite:./rewind.db" for now.',
-    });
+    // Imported here, like the SQLite store: importing rewind/store loads no driver code.
+    const [{ PgStore }, { splitSchemaParam }] = await Promise.all([import('./postgres/index.js'), import('./postgres/pg-url.js')]);
+    const { connectionString, schema } = splitSchemaParam(spec);
+    return new PgStore({ connectionString, schema });
   }
   throw new InvalidArgumentError({
     path: 'spec',
@@ -91,7 +89,9 @@ async function storeFromUrl(spec: string): Promise<JournalStore> {
  * a {@link Journal} ready for appends. The driver is loaded only here, on demand.
  *
  * `spec` is `'sqlite:./file.db'` (a path, created if missing), `'sqlite::memory:'` or
- * `':memory:'`, or a {@link JournalStore} instance such as a `SqliteStore` you configured.
+ * `':memory:'`, `'postgres://user@host/db'` (or `postgresql://`; add `?schema=name` to
+ * use a schema other than `rewind`), or a {@link JournalStore} instance such as a
+ * `SqliteStore` or `PgStore` you configured.
  *
  * @example
  * ```ts
@@ -100,7 +100,6 @@ async function storeFromUrl(spec: string): Promise<JournalStore> {
  * ```
  *
  * @throws {@link InvalidArgumentError} for an unknown URL scheme (listing the supported ones), a bad option, or a store already open elsewhere
- * @throws {@link StoreUnsupportedError} for `postgres://` URLs, until PostgreSQL support ships
  * @throws {@link StoreDriverMissingError} with the `npm install` line when the driver is not installed
  * @throws {@link StoreFormatError} when the file is not a Rewind journal (it is left untouched)
  * @throws {@link StoreSchemaVersionError} when the journal was written by a newer Rewind

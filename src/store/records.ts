@@ -4,6 +4,7 @@
  * @module
  */
 import type { JsonValue } from '../internal/json.js';
+import type { Lease } from './coordination.js';
 
 /** A record to append: a type tag and optional JSON data. */
 export interface NewRecord {
@@ -35,6 +36,8 @@ export interface AppendResult {
   readonly firstSeq: number;
   /** The sequence number of the last record appended: pass it as the next `expectedSeq`. */
   readonly lastSeq: number;
+  /** The lease the append took, when its `work` asked to claim the stream (`claimFor`). */
+  readonly lease?: Lease | undefined;
 }
 
 /** A stream as listed by `streams()`. */

@@ -7,12 +7,14 @@
  */
 import { InvalidArgumentError, isRewindError } from '../errors.js';
 import { EventSource } from '../internal/event.js';
-import type { AppendOutcome, AppendRequest, JournalStore } from './contract.js';
+import { resolveCapabilities, type AppendOutcome, type AppendRequest, type JournalStore, type StoreCapabilities } from './contract.js';
+import type { JournalCoordination, Lease } from './coordination.js';
 import type { Durability } from './durability.js';
-import { JournalConflictError, StoreClosedError } from './errors.js';
+import { FencedWriteError, JournalConflictError, StoreClosedError, StoreUnsupportedError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import type { AppendOptions, Journal, JournalStats, ReadOptions, StreamsOptions } from './journal.js';
 import type { AppendResult, NewRecord, StoredRecord, StreamInfo } from './records.js';
+import { RuntimeCoordination } from './runtime-coordination.js';
 import { checkAppend, checkReadRange, checkStream, checkStreamFilter, type CheckedAppend } from './validate.js';
 import type { StoreWarning } from './warnings.js';
 
@@ -38,18 +40,23 @@ const opened = new WeakSet<JournalStore>();
 
 /**
  * A {@link Journal} over a {@link JournalStore}: validation before anything is queued,
- * group commit, the periodic sync of the `interval` policy, open-once and close-once.
+ * group commit, the periodic sync of the `interval` policy, open-once and close-once, and
+ * the store's coordination primitives (when it has them) behind the same checks.
  */
 export class RuntimeJournal implements Journal {
   readonly durability: Durability;
+  readonly coordination: JournalCoordination | undefined;
   readonly #store: JournalStore;
+  readonly #capabilities: StoreCapabilities;
+  /** Coordination calls in flight, which `close()` lets finish before releasing the store. */
+  readonly #inFlight = new Set<Promise<unknown>>();
   readonly #committer: GroupCommit<PendingAppend>;
   readonly #warnings: EventSource<StoreWarning>;
   readonly #timer: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
   #dirty = false;
   #syncing: Promise<void> | undefined;
-  #stats = { appends: 0, records: 0, commits: 0, conflicts: 0, largestBatch: 0, syncs: 0 };
+  #stats = { appends: 0, records: 0, commits: 0, conflicts: 0, fenced: 0, largestBatch: 0, syncs: 0 };
 
   /**
    * Opens `store` and wraps it. If opening fails the store is released, so the same
@@ -80,7 +87,15 @@ export class RuntimeJournal implements Journal {
 
   private constructor(store: JournalStore, options: ResolvedStoreOptions, warnings: EventSource<StoreWarning>) {
     this.#store = store;
+    this.#capabilities = resolveCapabilities(store);
     this.durability = options.durability;
+    this.coordination = store.coordination
+      ? new RuntimeCoordination(store.coordination, {
+          assertOpen: (operation) => this.#assertOpen(operation),
+          track: (work) => this.#track(work),
+          settle: (outcome, append) => this.#account(outcome, append),
+        })
+      : undefined;
     this.#warnings = warnings;
     this.#committer = new GroupCommit((batch) => this.#commit(batch), (p) => p.append.records.length);
     const sync = store.sync?.bind(store);
@@ -102,6 +117,13 @@ export class RuntimeJournal implements Journal {
     try {
       this.#assertOpen('append');
       append = checkAppend(stream, records, options);
+      if ((append.lease !== undefined || append.work !== undefined) && !this.#capabilities.multiProcess) {
+        throw new StoreUnsupportedError({
+          url: this.url,
+          feature: 'Leases and work entries (append options lease and work)',
+          instead: 'They coordinate several workers, which needs a multi-process store such as PostgreSQL (openStore("postgres://...")); with one process, leave them out.',
+        });
+      }
     } catch (error) {
       return rejected(error);
     }
@@ -135,10 +157,20 @@ export class RuntimeJournal implements Journal {
     if (this.#closing) throw new StoreClosedError({ url: this.url, operation });
   }
 
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#inFlight.add(work);
+    const done = (): void => {
+      this.#inFlight.delete(work);
+    };
+    work.then(done, done);
+    return work;
+  }
+
   async #close(): Promise<void> {
     clearInterval(this.#timer);
     try {
       await this.#committer.idle();
+      await Promise.allSettled([...this.#inFlight]);
       await this.#syncing;
       if (this.#dirty && this.durability === 'interval' && this.#store.sync) await this.#store.sync();
     } finally {
@@ -178,21 +210,44 @@ export class RuntimeJournal implements Journal {
   }
 
   #settle(p: PendingAppend, outcome: AppendOutcome): void {
-    const { stream, expectedSeq, records } = p.append;
+    const { stream, expectedSeq, lease, records } = p.append;
+    let result: AppendResult;
+    try {
+      result = this.#account(outcome, { stream, expectedSeq, lease, records: records.length });
+    } catch (error) {
+      p.reject(error);
+      return;
+    }
+    p.resolve(result);
+  }
+
+  /** Counts an append's outcome in the stats and turns it into its result, or throws its error. */
+  #account(
+    outcome: AppendOutcome,
+    append: { stream: string; expectedSeq: number | undefined; lease: Lease | undefined; records: number },
+  ): AppendResult {
+    const { stream } = append;
     switch (outcome.status) {
       case 'appended':
         this.#stats.appends++;
-        this.#stats.records += records.length;
-        p.resolve({ stream, firstSeq: outcome.firstSeq, lastSeq: outcome.lastSeq });
-        return;
+        this.#stats.records += append.records;
+        return outcome.lease === undefined
+          ? { stream, firstSeq: outcome.firstSeq, lastSeq: outcome.lastSeq }
+          : { stream, firstSeq: outcome.firstSeq, lastSeq: outcome.lastSeq, lease: outcome.lease };
       case 'conflict':
         this.#stats.conflicts++;
-        p.reject(
-          new JournalConflictError({ url: this.url, stream, expectedSeq: expectedSeq ?? 0, actualSeq: outcome.actualSeq }),
-        );
-        return;
+        throw new JournalConflictError({ url: this.url, stream, expectedSeq: append.expectedSeq ?? 0, actualSeq: outcome.actualSeq });
+      case 'fenced':
+        this.#stats.fenced++;
+        throw new FencedWriteError({
+          url: this.url,
+          stream,
+          token: append.lease?.token ?? 0,
+          currentToken: outcome.currentToken,
+          owner: outcome.owner,
+        });
       default:
-        p.reject(new TypeError(`Unknown append outcome ${JSON.stringify(outcome satisfies never)}.`));
+        throw new TypeError(`Unknown append outcome ${JSON.stringify(outcome satisfies never)}.`);
     }
   }
 
@@ -229,8 +284,8 @@ async function rejected(error: unknown): Promise<never> {
 
 /** The store's view of a queued append, committed at `at`. */
 function toRequest(p: PendingAppend, at: Date): AppendRequest {
-  const { stream, records, expectedSeq } = p.append;
-  return { stream, records, expectedSeq, at };
+  const { stream, records, expectedSeq, lease, work } = p.append;
+  return lease === undefined && work === undefined ? { stream, records, expectedSeq, at } : { stream, records, expectedSeq, at, lease, work };
 }
 
 /** Sends a warning to the subscribed handler, or to `process.emitWarning` when there is none. */

@@ -7,29 +7,24 @@
 import { InvalidArgumentError } from '../errors.js';
 import { assertJson } from '../internal/json.js';
 import type { EncodedRecord, ReadRange, StreamFilter } from './contract.js';
-
-/**
- * True when `value` has an unpaired UTF-16 surrogate. Databases store text as UTF-8, where
- * such a code unit has no encoding and is replaced, so a name containing one would read
- * back different (and fail its checksum). `isWellFormed` (native, a few ns) answers for the
- * hot path; the regular expression covers runtimes without it.
- */
-const LONE_SURROGATE = /\p{Cs}/u;
-const hasLoneSurrogate: (value: string) => boolean =
-  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
-    ? (value) => !(value as string & { isWellFormed(): boolean }).isWellFormed()
-    : (value) => LONE_SURROGATE.test(value);
+import type { Lease, WorkUpdate } from './coordination.js';
+import { isStorableText, STORABLE_TEXT } from './storable-text.js';
+import { checkLease, checkWork } from './validate-coordination.js';
 
 /** A validated append, its data serialised: what the group committer queues. */
 export interface CheckedAppend {
   readonly stream: string;
   readonly records: readonly EncodedRecord[];
   readonly expectedSeq: number | undefined;
+  /** The writer's lease, checked to be on this stream. */
+  readonly lease: Lease | undefined;
+  /** The work update, checked against `expectedSeq` and `lease`. */
+  readonly work: WorkUpdate | undefined;
 }
 
 function checkName(value: unknown, path: string | (() => string), what: string): string {
-  if (typeof value !== 'string' || value === '' || hasLoneSurrogate(value)) {
-    throw new InvalidArgumentError({ path: typeof path === 'string' ? path : path(), expected: `${what}: a non-empty string of valid Unicode`, got: value });
+  if (typeof value !== 'string' || value === '' || !isStorableText(value)) {
+    throw new InvalidArgumentError({ path: typeof path === 'string' ? path : path(), expected: `${what}: a non-empty ${STORABLE_TEXT}`, got: value });
   }
   return value;
 }
@@ -52,7 +47,7 @@ function checkCount(value: unknown, path: string, min: number): number | undefin
 
 /**
  * Checks a stream name.
- * @throws {@link InvalidArgumentError} unless it is a non-empty string of valid Unicode.
+ * @throws {@link InvalidArgumentError} unless it is a non-empty string of valid Unicode without NUL.
  */
 export function checkStream(stream: unknown): string {
   return checkName(stream, 'stream', 'a stream name');
@@ -84,10 +79,25 @@ export function checkAppend(stream: unknown, records: unknown, options: unknown)
     if (!isPlainJson(data, 0)) assertJson(data, `records[${i}].data`);
     encoded[i] = { type: checkedType, data: JSON.stringify(data) };
   }
-  const expectedSeq = options === undefined
-    ? undefined
-    : checkCount(checkOptions(options, 'options')['expectedSeq'], 'options.expectedSeq', 0);
-  return { stream: name, records: encoded, expectedSeq };
+  if (options === undefined) return { stream: name, records: encoded, expectedSeq: undefined, lease: undefined, work: undefined };
+  const { expectedSeq, lease, work } = checkAppendOptions(name, options);
+  return { stream: name, records: encoded, expectedSeq, lease, work };
+}
+
+/**
+ * Checks the options of an append to `stream` (already checked): `expectedSeq`, a `lease`
+ * on that stream, and a `work` update consistent with both.
+ * @throws {@link InvalidArgumentError} naming the bad option.
+ */
+export function checkAppendOptions(
+  stream: string,
+  options: unknown,
+): { expectedSeq: number | undefined; lease: Lease | undefined; work: WorkUpdate | undefined } {
+  const o = checkOptions(options, 'options');
+  const expectedSeq = checkCount(o['expectedSeq'], 'options.expectedSeq', 0);
+  const lease = o['lease'] === undefined ? undefined : checkLease(o['lease'], 'options.lease', stream);
+  const work = o['work'] === undefined ? undefined : checkWork(o['work'], 'options.work', expectedSeq, lease);
+  return { expectedSeq, lease, work };
 }
 
 /** Nesting beyond which {@link isPlainJson} gives up and leaves the value to `assertJson`. */
@@ -151,8 +161,8 @@ export function checkReadRange(options: unknown): ReadRange {
  */
 export function checkStreamFilter(options: unknown): StreamFilter {
   const prefix = checkOptions(options, 'options')['prefix'];
-  if (prefix !== undefined && (typeof prefix !== 'string' || hasLoneSurrogate(prefix))) {
-    throw new InvalidArgumentError({ path: 'options.prefix', expected: 'a string of valid Unicode', got: prefix });
+  if (prefix !== undefined && (typeof prefix !== 'string' || !isStorableText(prefix))) {
+    throw new InvalidArgumentError({ path: 'options.prefix', expected: `a ${STORABLE_TEXT}`, got: prefix });
   }
   return { prefix };
 }

@@ -165,6 +165,8 @@ export function describeJournalStoreContract(name: string, open: OpenJournal): v
           [() => journal.append('', [rec('x')]), 'stream'],
           [() => journal.append(42 as unknown as string, [rec('x')]), 'stream'],
           [() => journal.append('bad\uD800name', [rec('x')]), 'stream'],
+          [() => journal.append('nul\u0000name', [rec('x')]), 'stream'],
+          [() => journal.append('s', [rec('nul\u0000type')]), 'records[0].type'],
           [() => journal.append('s', []), 'records'],
           [() => journal.append('s', 'x' as unknown as NewRecord[]), 'records'],
           [() => journal.append('s', [null as unknown as NewRecord]), 'records[0]'],
@@ -178,6 +180,7 @@ export function describeJournalStoreContract(name: string, open: OpenJournal): v
           [() => journal.read('s', { fromSeq: 0 }), 'options.fromSeq'],
           [() => journal.read('s', { limit: -1 }), 'options.limit'],
           [() => journal.streams({ prefix: 5 as unknown as string }), 'options.prefix'],
+          [() => journal.streams({ prefix: 'nul\u0000' }), 'options.prefix'],
         ];
         for (const [call, path] of bad) {
           const error = await call().catch((e: unknown) => e);

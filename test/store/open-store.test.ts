@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors.js';
-import { openStore, StoreUnsupportedError, type OpenStoreOptions } from '../../src/store/index.js';
+import { openStore, StoreUnavailableError, StoreUnsupportedError, type OpenStoreOptions } from '../../src/store/index.js';
 import { removeTempDirs, tempDbPath } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -30,14 +30,31 @@ describe('openStore', () => {
       expect((error as Error).message).not.toContain('hunter2');
     }
     const error = await openStore('mysql://root:hunter2@db/app').catch((e: unknown) => e);
-    expect((error as Error).message).toContain('"sqlite:<path>", "sqlite::memory:", ":memory:"');
+    expect((error as Error).message).toContain('"sqlite:<path>", "sqlite::memory:", ":memory:", "postgres://');
   });
 
-  it('refuses postgres:// URLs with StoreUnsupportedError until PostgreSQL support ships, without echoing a password', async () => {
-    for (const spec of ['postgres://app:secret@localhost/rewind', 'postgresql://localhost/rewind']) {
-      const error = await openStore(spec).catch((e: unknown) => e);
+  it('refuses leases and work entries on a single-process store with StoreUnsupportedError, writing nothing', async () => {
+    const journal = await openStore(':memory:');
+    expect(journal.coordination).toBeUndefined();
+    const lease = { stream: 's', owner: 'w', token: 1, expiresAt: new Date() };
+    for (const options of [{ lease }, { work: { state: 'done' as const } }]) {
+      const error = await journal.append('s', [{ type: 'x' }], options).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StoreUnsupportedError);
-      expect((error as Error).message).toContain('PostgreSQL stores are not supported');
+      expect((error as Error).message).toContain('sqlite::memory:');
+      expect((error as Error).message).toContain('multi-process store');
+    }
+    // Bad options are still reported as bad input first.
+    await expect(journal.append('s', [{ type: 'x' }], { lease: { ...lease, token: 0 } })).rejects.toMatchObject({ path: 'options.lease.token' });
+    expect(await journal.streams()).toEqual([]);
+    await journal.close();
+  });
+
+  it('hands postgres:// and postgresql:// URLs to the PostgreSQL store, without echoing a password', async () => {
+    // Port 1: nothing listens, so the open fails after the URL was understood.
+    for (const spec of ['postgres://app:secret@127.0.0.1:1/rewind', 'postgresql://app:secret@127.0.0.1:1/rewind?schema=orders']) {
+      const error = await openStore(spec).catch((e: unknown) => e);
+      expect(error, spec).toBeInstanceOf(StoreUnavailableError);
+      expect((error as StoreUnavailableError).url).toMatch(/^postgres(ql)?:\/\/app@127\.0\.0\.1:1\/rewind\?schema=(rewind|orders)$/);
       expect((error as Error).message).not.toContain('secret');
     }
   });

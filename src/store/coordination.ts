@@ -1,0 +1,122 @@
+/**
+ * Coordination between workers that share one store (several processes, several
+ * machines): which streams are work to do, who holds each (a lease with a fencing token),
+ * and a wake-up when work becomes claimable. Spoken in journal terms, not saga terms: the
+ * saga engine maps a run to a stream and a retry wait to a `dueAt`.
+ *
+ * Only stores whose capabilities say `multiProcess` provide it (PostgreSQL); a journal on
+ * any other store has no `coordination` and one process owns every stream.
+ *
+ * @module
+ */
+import type { Disposable } from '../internal/event.js';
+import type { AppendResult, NewRecord } from './records.js';
+
+/**
+ * A worker's hold on a stream. The `token` grows every time the stream is claimed, so an
+ * append carrying an older token (a worker that was paused past its lease and lost it)
+ * is refused with `FencedWriteError`: only the current holder writes.
+ */
+export interface Lease {
+  /** The stream held. */
+  readonly stream: string;
+  /** Who holds it: the worker id given to `claim`. */
+  readonly owner: string;
+  /** The fencing token, at least 1. */
+  readonly token: number;
+  /** When the lease lapses unless renewed; another worker may claim the stream after it. */
+  readonly expiresAt: Date;
+}
+
+/**
+ * The work entry of a stream, changed in the same transaction as an append (see
+ * `AppendOptions.work`).
+ *
+ * - `open`: the stream is work; a worker may claim it once `dueAt` has passed (at once
+ *   when left out). With `claimFor`, the append itself claims it (the writer starts the
+ *   work it creates); only on a new stream (`expectedSeq: 0`).
+ * - `done`: the stream needs no more work; it is never claimed again.
+ */
+export type WorkUpdate =
+  | {
+      readonly state: 'open';
+      readonly dueAt?: Date | undefined;
+      readonly claimFor?: { readonly owner: string; readonly ttlMs: number } | undefined;
+    }
+  | { readonly state: 'done' };
+
+/** Options of {@link JournalCoordination.claim}. */
+export interface ClaimOptions {
+  /** The claiming worker's id, unique per worker process (e.g. `host:pid:random`). */
+  readonly owner: string;
+  /** Only streams whose name starts with this. */
+  readonly prefix: string;
+  /** The most streams to claim. */
+  readonly limit: number;
+  /** How long the leases last unless renewed, in ms. */
+  readonly ttlMs: number;
+}
+
+/** What {@link JournalCoordination.renew} found. */
+export interface RenewResult {
+  /** The leases still held, with their new expiry. */
+  readonly renewed: Lease[];
+  /** The streams whose lease was lost (taken over after it lapsed): stop writing to them. */
+  readonly lost: string[];
+}
+
+/** A database client inside a transaction, as a transactional step receives it. */
+export interface TransactionClient {
+  /** Runs one statement in the transaction; values are bound, never spliced. */
+  query<Row = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<{ rows: Row[]; rowCount: number | null }>;
+}
+
+/** Options of {@link JournalCoordination.appendInTransaction}. */
+export interface TransactionalAppendOptions {
+  /** As `AppendOptions.expectedSeq`. */
+  readonly expectedSeq?: number | undefined;
+  /** As `AppendOptions.lease`. */
+  readonly lease?: Lease | undefined;
+}
+
+/**
+ * The coordination primitives of a multi-process store.
+ */
+export interface JournalCoordination {
+  /**
+   * Claims up to `limit` streams that are `open`, due, and not held (never leased, released,
+   * or with a lapsed lease), without waiting on rows another worker is claiming
+   * (`FOR UPDATE SKIP LOCKED`). Each claim raises the stream's token.
+   * @throws {@link StoreUnavailableError}
+   */
+  claim(options: ClaimOptions): Promise<Lease[]>;
+  /**
+   * Extends the leases still held by their owner and token by `ttlMs`; reports the lost.
+   * @throws {@link StoreUnavailableError}
+   */
+  renew(leases: readonly Lease[], ttlMs: number): Promise<RenewResult>;
+  /**
+   * Gives leases up at once, so another worker may claim the streams (a graceful close).
+   * A lease no longer held is ignored.
+   * @throws {@link StoreUnavailableError}
+   */
+  release(leases: readonly Lease[]): Promise<void>;
+  /**
+   * Calls `listener` soon after work may have become claimable anywhere in the store (a new
+   * open stream, a release, a wake-up time set), so idle workers need not poll tightly.
+   * Delivery is best effort: workers still poll as a fallback.
+   */
+  onWork(listener: () => void): Disposable;
+  /**
+   * Runs `build` in a database transaction and appends the records it returns to `stream`
+   * in the same transaction: the writes `build` made commit if and only if the records do.
+   * Not group-committed with other appends. A conflict, a lost lease or a throw from
+   * `build` rolls everything back.
+   * @throws {@link JournalConflictError}, {@link FencedWriteError}, {@link StoreUnavailableError}, or what `build` throws
+   */
+  appendInTransaction(
+    stream: string,
+    build: (tx: TransactionClient) => Promise<readonly NewRecord[]>,
+    options?: TransactionalAppendOptions,
+  ): Promise<AppendResult>;
+}

@@ -1,0 +1,108 @@
+/**
+ * The public face of a store's coordination primitives: input checked before anything is
+ * sent, calls refused after the journal closed, and in-flight calls awaited by `close()`.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from '../errors.js';
+import type { Disposable } from '../internal/event.js';
+import type { AppendOutcome, StoreCoordination } from './contract.js';
+import type {
+  ClaimOptions,
+  JournalCoordination,
+  Lease,
+  RenewResult,
+  TransactionalAppendOptions,
+  TransactionClient,
+} from './coordination.js';
+import type { AppendResult, NewRecord } from './records.js';
+import { checkAppend, checkAppendOptions, checkStream } from './validate.js';
+import { checkClaimOptions, checkLeases, checkTtl } from './validate-coordination.js';
+
+/** What the coordination needs from the journal that owns it. */
+export interface CoordinationHost {
+  /** Throws `StoreClosedError` once the journal is closing. */
+  assertOpen(operation: string): void;
+  /** Keeps `work` in the set `close()` waits for, until it settles. */
+  track<T>(work: Promise<T>): Promise<T>;
+  /** Turns an append outcome into its result (or throws its error), counting it in the journal's stats. */
+  settle(outcome: AppendOutcome, append: { stream: string; expectedSeq: number | undefined; lease: Lease | undefined; records: number }): AppendResult;
+}
+
+/** {@link JournalCoordination} over a store's {@link StoreCoordination}. */
+export class RuntimeCoordination implements JournalCoordination {
+  readonly #store: StoreCoordination;
+  readonly #host: CoordinationHost;
+
+  constructor(store: StoreCoordination, host: CoordinationHost) {
+    this.#store = store;
+    this.#host = host;
+  }
+
+  async claim(options: ClaimOptions): Promise<Lease[]> {
+    this.#host.assertOpen('claim');
+    return this.#host.track(this.#store.claim(checkClaimOptions(options)));
+  }
+
+  async renew(leases: readonly Lease[], ttlMs: number): Promise<RenewResult> {
+    this.#host.assertOpen('renew');
+    const checked = checkLeases(leases, 'leases');
+    const ttl = checkTtl(ttlMs, 'ttlMs');
+    if (checked.length === 0) return { renewed: [], lost: [] };
+    return this.#host.track(this.#store.renew(checked, ttl));
+  }
+
+  async release(leases: readonly Lease[]): Promise<void> {
+    this.#host.assertOpen('release');
+    const checked = checkLeases(leases, 'leases');
+    if (checked.length === 0) return;
+    return this.#host.track(this.#store.release(checked));
+  }
+
+  onWork(listener: () => void): Disposable {
+    this.#host.assertOpen('listen for work');
+    if (typeof listener !== 'function') throw new InvalidArgumentError({ path: 'listener', expected: 'a function', got: listener });
+    return this.#store.onWork(listener);
+  }
+
+  async appendInTransaction(
+    stream: string,
+    build: (tx: TransactionClient) => Promise<readonly NewRecord[]>,
+    options?: TransactionalAppendOptions,
+  ): Promise<AppendResult> {
+    this.#host.assertOpen('append in a transaction');
+    const name = checkStream(stream);
+    if (typeof build !== 'function') throw new InvalidArgumentError({ path: 'build', expected: 'a function (tx) => Promise<records>', got: build });
+    // The same checks as append(), so a lease on another stream or a bad expectedSeq fails
+    // here, before a transaction is begun.
+    const { expectedSeq, lease } = checkAppendOptions(name, transactionalOptions(options));
+    let records = 0;
+    const outcome = await this.#host.track(
+      this.#store.appendInTransaction(
+        name,
+        async (tx) => {
+          // Checked inside the transaction: a bad record throws from here, which rolls back
+          // whatever `build` wrote.
+          const encoded = checkAppend(name, await build(tx), undefined).records;
+          records = encoded.length;
+          return encoded;
+        },
+        { expectedSeq, lease },
+      ),
+    );
+    return this.#host.settle(outcome, { stream: name, expectedSeq, lease, records });
+  }
+}
+
+/** The options appendInTransaction takes; `work` is refused (it is the batch path's). */
+function transactionalOptions(options: unknown): { expectedSeq?: unknown; lease?: unknown } {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidArgumentError({ path: 'options', expected: 'an options object { expectedSeq?, lease? }', got: options });
+  }
+  const o = options as Record<string, unknown>;
+  if (o['work'] !== undefined) {
+    throw new InvalidArgumentError({ path: 'options.work', expected: 'left out: appendInTransaction does not change work entries', got: o['work'] });
+  }
+  return { expectedSeq: o['expectedSeq'], lease: o['lease'] };
+}

@@ -1,0 +1,137 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore, type OpenStoreOptions } from '../../src/store/index.js';
+import { PgStore } from '../../src/store/postgres/index.js';
+import { PG_SCHEMA_VERSION } from '../../src/store/postgres/pg-schema.js';
+import { adminPool, dropSchemas, freshSchema, noteSkipWithoutPg, PG_URL, pgUrlWithSchema } from '../helpers/pg.js';
+import { describeJournalStoreContract } from './contract.suite.js';
+
+noteSkipWithoutPg('test/store/postgres.test.ts');
+afterAll(dropSchemas);
+
+const openFresh = (options?: OpenStoreOptions) => openStore(pgUrlWithSchema(freshSchema('contract')), options);
+
+describe.skipIf(!PG_URL)('PostgreSQL store', () => {
+  describeJournalStoreContract('postgres, durability always', openFresh);
+  describeJournalStoreContract('postgres, durability interval', (options) =>
+    openFresh({ ...options, durability: 'interval', syncInterval: 10 }));
+  describeJournalStoreContract('postgres, durability none', (options) => openFresh({ ...options, durability: 'none' }));
+
+  it('creates its schema on open, records the schema version, and reopens without migrating again', async () => {
+    const schema = freshSchema();
+    const first = await openStore(pgUrlWithSchema(schema));
+    await first.append('s', [{ type: 'x' }]);
+    await first.close();
+    const second = await openStore(pgUrlWithSchema(schema));
+    expect((await second.read('s')).map((r) => r.type)).toEqual(['x']);
+    await second.close();
+    const versions = await adminPool().query(`SELECT version, name FROM ${pg.escapeIdentifier(schema)}.rewind_schema ORDER BY version`);
+    expect(versions.rows).toEqual([
+      { version: 1, name: 'create-journal' },
+      { version: 2, name: 'create-work' },
+    ]);
+    expect(PG_SCHEMA_VERSION).toBe(2);
+  });
+
+  it('names the store by a URL without its password, with the schema, and says what it can do', async () => {
+    const schema = freshSchema();
+    const url = new URL(PG_URL!);
+    url.password = 'hunter2';
+    const store = new PgStore({ connectionString: url.toString(), schema });
+    expect(store.url).not.toContain('hunter2');
+    expect(store.url).toContain(`schema=${schema}`);
+    expect(store.capabilities).toEqual({ transactionalSteps: true, multiProcess: true, skipLocked: true });
+    const journal = await openStore(store);
+    expect(journal.url).toBe(store.url);
+    expect(journal.coordination).toBeDefined();
+    await journal.close();
+  });
+
+  it("borrows a user's pool without ending it on close, and without leaving listeners on it", async () => {
+    const pool = new pg.Pool({ connectionString: PG_URL, max: 3 });
+    try {
+      const before = pool.listenerCount('error');
+      const journal = await openStore(new PgStore({ pool, schema: freshSchema() }));
+      await journal.append('s', [{ type: 'x' }]);
+      await journal.close();
+      expect(pool.ended).toBe(false);
+      expect(pool.listenerCount('error')).toBe(before);
+      expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("reads the journal the same through a pool whose type parsers were changed", async () => {
+    const types = new pg.TypeOverrides();
+    types.setTypeParser(20, (v: string) => BigInt(v)); // int8
+    types.setTypeParser(1184, (v: string) => `ts:${v}`); // timestamptz
+    types.setTypeParser(23, (v: string) => `int4:${v}`); // int4
+    const pool = new pg.Pool({ connectionString: PG_URL, types });
+    try {
+      const schema = freshSchema();
+      await (await openStore(new PgStore({ pool, schema }))).close();
+      // Opened again: the second open reads the schema version through the same parsers.
+      const journal = await openStore(new PgStore({ pool, schema }));
+      await journal.append('s', [{ type: 'a', data: { n: 1 } }, { type: 'b' }]);
+      const records = await journal.read('s');
+      expect(records.map((r) => [r.seq, r.type, r.data])).toEqual([[1, 'a', { n: 1 }], [2, 'b', undefined]]);
+      expect(records[0]!.at).toBeInstanceOf(Date);
+      expect((await journal.streams())[0]).toMatchObject({ stream: 's', lastSeq: 2 });
+      await journal.close();
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('commits under interval and none with synchronous_commit off, and under always with it on', async () => {
+    for (const [durability, expected] of [['always', 'on'], ['interval', 'off'], ['none', 'off']] as const) {
+      const schema = freshSchema();
+      const journal = await openStore(pgUrlWithSchema(schema), { durability });
+      // A record written by a trigger would be overkill; the setting inside a transaction
+      // the store began is visible through appendInTransaction's tx.
+      const result = await journal.coordination!.appendInTransaction('s', async (tx) => {
+        const { rows } = await tx.query<{ s: string }>("SELECT current_setting('synchronous_commit') AS s");
+        return [{ type: 'setting', data: rows[0]!.s }];
+      });
+      expect(result.lastSeq).toBe(1);
+      expect((await journal.read('s'))[0]!.data, durability).toBe(expected);
+      await journal.close();
+    }
+  });
+
+  it('interval durability forces a WAL flush periodically, and only after something was committed', async () => {
+    const journal = await openStore(pgUrlWithSchema(freshSchema()), { durability: 'interval', syncInterval: 20 });
+    await journal.append('s', [{ type: 'x' }]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const afterWrite = journal.stats().syncs;
+    expect(afterWrite).toBeGreaterThanOrEqual(1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(journal.stats().syncs).toBe(afterWrite);
+    await journal.close();
+  });
+
+  it('detects a record changed under it, naming the stream and seq', async () => {
+    const schema = freshSchema();
+    const journal = await openStore(pgUrlWithSchema(schema));
+    await journal.append('s', [{ type: 'a', data: 1 }, { type: 'b', data: 2 }, { type: 'c', data: 3 }]);
+    await adminPool().query(`UPDATE ${pg.escapeIdentifier(schema)}.rewind_records SET data = '20' WHERE seq = 2`);
+    await expect(journal.read('s')).rejects.toMatchObject({ code: 'JOURNAL_CORRUPT', stream: 's', seq: 2 });
+    expect((await journal.read('s', { limit: 1 })).map((r) => r.data)).toEqual([1]);
+    await adminPool().query(`DELETE FROM ${pg.escapeIdentifier(schema)}.rewind_records WHERE seq = 2`);
+    await expect(journal.read('s')).rejects.toMatchObject({ code: 'JOURNAL_CORRUPT', seq: 2 });
+    await journal.close();
+  });
+
+  it('keeps every acknowledged record when several stores append to one stream at once', async () => {
+    const schema = freshSchema();
+    const journals = await Promise.all(Array.from({ length: 3 }, () => openStore(pgUrlWithSchema(schema))));
+    const results = await Promise.all(
+      journals.flatMap((journal, j) => Array.from({ length: 40 }, (_, i) => journal.append(i % 2 ? 'shared' : `own-${j}`, [{ type: 'n', data: [j, i] }]))),
+    );
+    const shared = results.filter((r) => r.stream === 'shared').map((r) => r.lastSeq).sort((a, b) => a - b);
+    expect(shared).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect((await journals[0]!.read('shared')).map((r) => r.seq)).toEqual(shared);
+    await Promise.all(journals.map((j) => j.close()));
+  });
+});
