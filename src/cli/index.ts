@@ -1,29 +1,27 @@
 /**
  * The `rewind` command-line tool, as a commander program that tests drive in-process.
+ * Each command is one file under `commands/` and makes one library call (the inspector's
+ * `list`/`get`, the engine's `cancel`/`resolve`/`revert`, `checkSaga`, ...), so the CLI and
+ * a console built on the same calls cannot disagree.
  *
  * @module
  */
-import { Command } from 'commander';
-import { registerDemo } from './commands/demo.js';
-import { processOutput, type Output } from './output.js';
-
+export { createProgram, type ProgramDeps } from './program.js';
+export { runCli, exitCodeOf } from './run.js';
+export { EXIT_CODES, type ExitCode } from './exit-codes.js';
 export type { Output } from './output.js';
-
-/** What the program writes to; tests pass buffers. */
-export interface ProgramDeps {
-  /** @default the process's stdout and stderr */
-  readonly output?: Output | undefined;
-}
-
-/**
- * Builds the `rewind` program. Commands throw typed errors; the binary's single handler
- * turns them into a one-line message and an exit code.
- */
-export function createProgram(deps: ProgramDeps = {}): Command {
-  const out = deps.output ?? processOutput;
-  const program = new Command('rewind')
-    .description('Inspect, revert and prove what your services started.')
-    .configureOutput({ writeOut: (s) => out.line(s.trimEnd()), writeErr: (s) => out.error(s.trimEnd()) });
-  registerDemo(program, out);
-  return program;
-}
+export type { CliDeps } from './context.js';
+export type { RewindConfig } from './config.js';
+export {
+  CLI_ERROR_CODES,
+  CliError,
+  CliNotFoundError,
+  CliUsageError,
+  ConfigError,
+  NoStoreError,
+  StoreFileMissingError,
+  UnsettledError,
+  ViolationError,
+  isCliError,
+  type CliErrorCode,
+} from './errors.js';

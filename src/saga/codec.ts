@@ -47,6 +47,7 @@ const FIELDS: Readonly<Record<SagaEventType, Readonly<Record<string, Check>>>> =
   'compensation-failed': FAILED,
   'compensation-skipped': { step: 'string', why: 'why' },
   'cancel-requested': { reason: 'string' },
+  'revert-requested': { reason: 'string', by: 'string?' },
   'deadline-passed': {},
   completed: {},
   compensated: {},

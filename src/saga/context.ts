@@ -31,6 +31,22 @@ export interface BaseContext<Input> {
    * so spans it starts nest under it. A no-op span when no OpenTelemetry SDK is registered.
    */
   readonly span: Span;
+  /**
+   * On a store shared by several workers (PostgreSQL), the lease under which this worker
+   * drives the run: its id (`owner`) and the fencing `token`, which grows each time a
+   * worker claims the run. A service that keeps the highest token it has seen per run can
+   * refuse a worker that lost the run but still runs (paused past its lease): the classic
+   * fencing token. `undefined` on a store one process owns.
+   */
+  readonly lease?: RunLease | undefined;
+}
+
+/** The lease a step's function sees as `ctx.lease`. */
+export interface RunLease {
+  /** The id of the worker driving the run. */
+  readonly owner: string;
+  /** The fencing token: higher for each later claim of the run. */
+  readonly token: number;
 }
 
 /**

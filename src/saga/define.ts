@@ -42,6 +42,7 @@ type Grown<Input, Steps extends StepTypeMap, Name extends string, Output, Upstre
 /** The names `after` may list: the steps declared so far. */
 type AfterNames<Steps extends StepTypeMap> = readonly (keyof Steps & string)[];
 
+/** The options of `.step()` listed in messages; `transactional` is known too, see `#add`. */
 const STEP_OPTIONS = ['after', 'run', 'compensate', 'timeout', 'retry', 'compensationRetry', 'verify'] as const;
 const TCC_OPTIONS = ['after', 'try', 'confirm', 'cancel', 'timeout', 'retry', 'compensationRetry', 'verify'] as const;
 
@@ -144,32 +145,50 @@ export class Saga<Input = JsonValue, Steps extends StepTypeMap = Record<never, n
       throw new SagaDefinitionError({ saga, path: `saga "${saga}" step name`, expected: 'a name no other step of the saga has', got: name });
     }
     const options = expectObject(spec, saga, path, `the ${kind === 'tcc' ? 'TCC ' : ''}step's options`);
-    refuseUnknownKeys(options, known, saga, path);
-    const fn = (key: string, required: boolean) => {
-      const value = options[key];
-      if (value === undefined && !required) return undefined;
-      if (typeof value !== 'function') {
-        throw new SagaDefinitionError({ saga, path: `${path} ${key}`, expected: required ? 'a function' : 'a function or undefined', got: value });
-      }
-      return value as (ctx: never) => Promise<unknown>;
-    };
+    // `transactional` is checked by `#work`, outside the list of known option names, so that
+    // the message naming them stays the one of the everyday options.
+    const { transactional: _, ...everyday } = options;
+    refuseUnknownKeys(kind === 'step' ? everyday : options, known, saga, path);
+    const fn = (key: string, required: boolean) => functionOption(options, key, required, saga, path);
     const after = this.#resolveAfter(options['after'], name, path);
     const upstream = new Set(after.flatMap((dep) => [...(this.#byName.get(dep)?.upstream ?? []), dep]));
+    const work = kind === 'tcc' ? { run: fn('try', true), transactional: undefined } : stepWork(options, saga, path);
+    const undo = kind === 'tcc' ? { compensate: fn('cancel', true), transactional: undefined } : stepCompensation(options['compensate'], saga, path);
     const step: StepDefinition = Object.freeze({
       name,
       kind,
       index: this.steps.length,
       after,
       upstream: Object.freeze(this.steps.map((s) => s.name).filter((n) => upstream.has(n))),
-      run: fn(kind === 'tcc' ? 'try' : 'run', true) as StepDefinition['run'],
-      compensate: fn(kind === 'tcc' ? 'cancel' : 'compensate', kind === 'tcc') as StepDefinition['compensate'],
+      run: work.run as StepDefinition['run'],
+      compensate: undo.compensate as StepDefinition['compensate'],
+      transactional: work.transactional as StepDefinition['transactional'],
+      transactionalCompensate: undo.transactional as StepDefinition['transactionalCompensate'],
       confirm: (kind === 'tcc' ? fn('confirm', true) : undefined) as StepDefinition['confirm'],
       verify: fn('verify', false) as StepDefinition['verify'],
       timeoutMs: this.#timeout(options['timeout'], path),
       retry: resolveRetryPolicy(options['retry'], this.#settings.retry, saga, `${path} retry`),
       compensationRetry: resolveRetryPolicy(options['compensationRetry'], this.#settings.compensationRetry, saga, `${path} compensationRetry`),
     });
+    this.#assertTransactionsOrdered(step, path);
     return new Saga(this.#settings, [...this.steps, step]);
+  }
+
+  /**
+   * Refuses a step with a transactional function that is not ordered after every earlier
+   * step with one. A transactional call commits with the run's next append, so while one
+   * runs the run appends nothing else; two at once could not both commit.
+   */
+  #assertTransactionsOrdered(step: StepDefinition, path: string): void {
+    if (!usesTransaction(step)) return;
+    const unordered = this.steps.find((s) => usesTransaction(s) && !step.upstream.includes(s.name));
+    if (unordered === undefined) return;
+    throw new SagaDefinitionError({
+      saga: this.name,
+      path: `${path} after`,
+      expected: `steps that put "${step.name}" after "${unordered.name}" (directly or through other steps): the transactional functions of a run run one at a time, so steps that have one must be ordered`,
+      got: step.after,
+    });
   }
 
   #resolveAfter(value: unknown, name: string, path: string): readonly string[] {
@@ -204,6 +223,65 @@ export class Saga<Input = JsonValue, Steps extends StepTypeMap = Record<never, n
     }
     return ms;
   }
+}
+
+type StepFunction = (ctx: never) => Promise<unknown>;
+type TransactionFunction = (tx: never, ctx: never) => Promise<unknown>;
+
+/** The function option `key` of a step, checked. */
+function functionOption(options: Record<string, unknown>, key: string, required: boolean, saga: string, path: string): StepFunction | undefined {
+  const value = options[key];
+  if (value === undefined && !required) return undefined;
+  if (typeof value !== 'function') {
+    throw new SagaDefinitionError({ saga, path: `${path} ${key}`, expected: required ? 'a function' : 'a function or undefined', got: value });
+  }
+  return value as StepFunction;
+}
+
+/** A stand-in for the function a transactional step or compensation does not have: it refuses, naming what to do. */
+function outsideTransaction(saga: string, path: string, what: string): StepFunction {
+  return () => Promise.reject(new SagaDefinitionError({
+    saga,
+    path: `${path} ${what}`,
+    expected: 'called by the engine only, inside a transaction (it is transactional)',
+    got: 'a call without a transaction',
+  }));
+}
+
+/** A plain step's `run`, or a transactional step's `transactional` (and a stand-in `run`). */
+function stepWork(options: Record<string, unknown>, saga: string, path: string): { run: StepFunction; transactional: TransactionFunction | undefined } {
+  const transactional = options['transactional'];
+  if (transactional === undefined) return { run: functionOption(options, 'run', true, saga, path)!, transactional: undefined };
+  if (typeof transactional !== 'function') {
+    throw new SagaDefinitionError({ saga, path: `${path} transactional`, expected: 'a function (tx, ctx) => Promise<output>', got: transactional });
+  }
+  if (options['run'] !== undefined) {
+    throw new SagaDefinitionError({
+      saga,
+      path: `${path} run`,
+      expected: 'left out: the step has a transactional function (a step does its work in run or in transactional, not both)',
+      got: options['run'],
+    });
+  }
+  return { run: outsideTransaction(saga, path, 'run'), transactional: transactional as TransactionFunction };
+}
+
+/** A step's `compensate`: a function, `{ transactional }` (with a stand-in function), or nothing. */
+function stepCompensation(value: unknown, saga: string, path: string): { compensate: StepFunction | undefined; transactional: TransactionFunction | undefined } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { compensate: functionOption({ compensate: value }, 'compensate', false, saga, path), transactional: undefined };
+  }
+  const spec = value as Record<string, unknown>;
+  refuseUnknownKeys(spec, ['transactional'], saga, `${path} compensate`);
+  if (typeof spec['transactional'] !== 'function') {
+    throw new SagaDefinitionError({ saga, path: `${path} compensate.transactional`, expected: 'a function (tx, ctx) => Promise<unknown>', got: spec['transactional'] });
+  }
+  return { compensate: outsideTransaction(saga, path, 'compensate'), transactional: spec['transactional'] as TransactionFunction };
+}
+
+/** True when the step does its work or its compensation in a transaction. */
+function usesTransaction(step: StepDefinition): boolean {
+  return step.transactional !== undefined || step.transactionalCompensate !== undefined;
 }
 
 /**

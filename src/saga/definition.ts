@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { TransactionClient } from '../store/coordination.js';
 import type { CompensationContext, ConfirmContext, StepContext, VerifyContext } from './context.js';
 import type { ResolvedRetryPolicy } from './options.js';
 
@@ -32,10 +33,27 @@ export interface StepDefinition {
   readonly after: readonly string[];
   /** Every step this one runs after, directly or not, in declaration order. */
   readonly upstream: readonly string[];
-  /** The step's `run`, or a TCC step's `try`. */
+  /**
+   * The step's `run`, or a TCC step's `try`. For a transactional step, a stand-in that
+   * refuses: its work runs only in a transaction, see `transactional`.
+   */
   readonly run: (ctx: StepContext) => Promise<unknown>;
-  /** The step's `compensate` or a TCC step's `cancel`; `undefined`: nothing to undo. */
+  /**
+   * The step's `compensate` or a TCC step's `cancel`; `undefined`: nothing to undo. For a
+   * transactional compensation, a stand-in that refuses, see `transactionalCompensate`.
+   */
   readonly compensate: ((ctx: CompensationContext) => Promise<unknown>) | undefined;
+  /**
+   * A transactional step's work (`.step(name, { transactional })`): called with a database
+   * transaction that also appends the step's success, so its writes commit exactly once.
+   * `undefined` for other steps.
+   */
+  readonly transactional?: ((tx: TransactionClient, ctx: StepContext) => Promise<unknown>) | undefined;
+  /**
+   * A compensation given as `{ transactional }`: called with a database transaction that
+   * also appends the compensation's success. `undefined` otherwise.
+   */
+  readonly transactionalCompensate?: ((tx: TransactionClient, ctx: CompensationContext) => Promise<unknown>) | undefined;
   /** A TCC step's `confirm`; `undefined` for plain steps. */
   readonly confirm: ((ctx: ConfirmContext) => Promise<unknown>) | undefined;
   /** The step's `verify`, if it has one. */

@@ -11,6 +11,7 @@ import type { Durability, Journal } from '../store/index.js';
 import type { SagaDefinition } from './definition.js';
 import { RESOLUTIONS, type Resolution } from './events.js';
 import { RUN_STATUSES, type RunStatus } from './state.js';
+import { resolveStoreRetry, resolveWorkerOptions, type ResolvedStoreRetry, type ResolvedWorkerOptions, type StoreRetryOptions, type WorkerOptions } from './worker/worker-options.js';
 
 /**
  * When the engine stops retrying the compensations of a saga and escalates them to
@@ -90,6 +91,28 @@ export interface OpenEngineOptions {
    * @default { consecutiveFailures: 5, halfOpenAfter: '30s' }
    */
   readonly compensationBreaker?: CompensationBreakerOptions | false | undefined;
+  /**
+   * Whether opening resumes every unfinished run. `false` opens without resuming any: a run
+   * is taken up only when a request names it (`cancel`, `resolve`, `revert`), so a tool that
+   * acts on one run (the `rewind` CLI) does not drive every other run in its process. On a
+   * store with coordination (PostgreSQL) such an engine claims no runs at all: its requests
+   * are appended for the workers that do.
+   * @default true
+   */
+  readonly recover?: boolean | undefined;
+  /**
+   * How this engine works as one of many workers on a store with coordination (PostgreSQL):
+   * its id, its leases' time to live, how many runs it drives, how often it polls; see
+   * {@link WorkerOptions}. Such a store always runs the engine as a worker, with these
+   * defaults when left out; refused on other stores.
+   */
+  readonly worker?: WorkerOptions | undefined;
+  /**
+   * How store calls that fail with a retryable `StoreUnavailableError` (a dropped connection,
+   * a database restart, a busy lock) are retried; `false` fails at once. See {@link StoreRetryOptions}.
+   * @default { deadline: '30s', initialDelay: '50ms', maxDelay: '2s' }
+   */
+  readonly storeRetry?: StoreRetryOptions | false | undefined;
 }
 
 /** Options of `engine.start()`. */
@@ -147,6 +170,9 @@ export interface ResolvedEngineOptions {
   readonly sagas: readonly SagaDefinition[];
   readonly abortGraceMs: number;
   readonly breaker: CompensationBreakerOptions | false;
+  readonly recover: boolean;
+  readonly worker: ResolvedWorkerOptions | undefined;
+  readonly storeRetry: ResolvedStoreRetry;
 }
 
 const DEFAULT_BREAKER: CompensationBreakerOptions = Object.freeze({ consecutiveFailures: 5, halfOpenAfter: '30s' });
@@ -174,6 +200,9 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
     sagas: Object.freeze([...(sagas as SagaDefinition[])]),
     abortGraceMs: toMillis(o['abortGrace'] ?? '2s', 'options.abortGrace'),
     breaker: resolveBreaker(o['compensationBreaker']),
+    recover: flag(o['recover'], 'options.recover') ?? true,
+    worker: resolveWorkerOptions(o['worker']),
+    storeRetry: resolveStoreRetry(o['storeRetry']),
   });
 }
 
@@ -277,6 +306,11 @@ function fn<F>(value: unknown, path: string): F | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'function') throw new InvalidArgumentError({ path, expected: 'a function', got: value });
   return value as F;
+}
+
+function flag(value: unknown, path: string): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  throw new InvalidArgumentError({ path, expected: 'true or false', got: value });
 }
 
 function isJournal(value: unknown): value is Journal {

@@ -35,9 +35,16 @@ import { RunExecutor, type ExecutorHost } from './run-executor.js';
 import { RunHandle, type RunSource } from './run-handle.js';
 import { RunReports } from './run-reports.js';
 import { RunTrace } from './run-trace.js';
+import { assertRevertable, definitionOf, revertEvent, type RevertOptions } from './revert.js';
+import { revertPlan, type RevertPlan } from './revert-plan.js';
+import { assertVerifiable, resolveVerifyOptions, verifyRun, type VerifyOptions, type VerifyReport } from './verify.js';
 import { isEnded, outcomeOf, type RunCompensated, type RunCompleted, type RunOutcome, type RunStuck } from './run-outcome.js';
 import { UntrustedRuns } from './untrusted-runs.js';
 import type { RunState } from './state.js';
+import { RetryingJournal } from './worker/retrying-journal.js';
+import { SagaWorker } from './worker/saga-worker.js';
+import { assertTransactionsSupported, singleProcessCalls } from './worker/transactions.js';
+import { resolveWorkerOptions } from './worker/worker-options.js';
 
 /**
  * A saga engine: starts runs, drives them (steps, retries with durable waits, timeouts,
@@ -46,7 +53,8 @@ import type { RunState } from './state.js';
  *
  * One engine is the only writer of its journal's runs: every append names the last
  * sequence number the engine saw, so another writer is detected (the run stops and
- * `onError` reports the conflict), never interleaved.
+ * `onError` reports the conflict), never interleaved. On a store with coordination
+ * (PostgreSQL), the engine is one of many workers instead: see `worker/saga-worker.ts`.
  */
 export class SagaEngine implements RunSource {
   readonly #journal: Journal;
@@ -61,20 +69,34 @@ export class SagaEngine implements RunSource {
   readonly #reports = new RunReports();
   readonly #background = new Set<Promise<unknown>>();
   readonly #host: ExecutorHost;
+  readonly #worker: SagaWorker | undefined;
   #state: EngineState = 'open';
   #recovered = false;
   #closing: Promise<void> | undefined;
 
   /** @internal Use `openEngine()`. */
   constructor(journal: Journal, ownsJournal: boolean, options: ResolvedEngineOptions, registry: SagaRegistry) {
-    this.#journal = journal;
+    // Everything the engine reads and writes rides through a store briefly unavailable.
+    const runs = new RetryingJournal(journal, options.storeRetry);
+    this.#journal = runs;
     this.#ownsJournal = ownsJournal;
     this.#options = options;
     this.#registry = registry;
-    this.#inspector = new SagaInspector(journal);
-    this.#untrusted = new UntrustedRuns(journal);
+    this.#inspector = new SagaInspector(runs);
+    this.#untrusted = new UntrustedRuns(runs);
+    this.#worker = runs.coordination && new SagaWorker(runs, runs.coordination, options.worker ?? resolveWorkerOptions({})!, options.clock, options.abortGraceMs, {
+      adopt: (state) => this.#adopt(state),
+      distrust: (runId, error) => this.#distrust(runId, error),
+      driven: (runId) => this.#runs.get(runId),
+      forget: (runId, run) => this.#runs.get(runId) === run && this.#runs.delete(runId) && this.#reports.waiters.reject(runId, new Error(`Run "${runId}" left this worker.`)),
+      isOpen: () => this.#state === 'open',
+    });
+    const worker = this.#worker;
+    if (worker !== undefined) for (const settled of [this.#reports.completed, this.#reports.compensated, this.#reports.stuck]) settled.subscribe((run) => worker.settledHere(run));
     this.#host = {
-      journal,
+      journal: this.#worker?.journal ?? runs,
+      calls: this.#worker?.calls ?? singleProcessCalls(() => journal.url),
+      coordination: this.#worker,
       clock: options.clock,
       random: options.random,
       scope: this.#scope,
@@ -100,6 +122,7 @@ export class SagaEngine implements RunSource {
   async recover(): Promise<void> {
     if (this.#recovered) return;
     this.#recovered = true;
+    if (this.#worker !== undefined) return this.#worker.start();
     for await (const found of runsToRecover(this.#journal)) {
       if (found.kind === 'noted') this.#untrusted.remember(found.note);
       else if (found.loaded.error !== undefined) await this.#distrust(found.runId, found.loaded.error);
@@ -141,6 +164,7 @@ export class SagaEngine implements RunSource {
     if (this.#registry.get(definition.name, definition.version) !== definition) {
       throw new SagaVersionNotRegisteredError({ saga: definition.name, version: definition.version, registered: this.#registry.versions(definition.name) });
     }
+    assertTransactionsSupported(definition, this.#journal);
     if (input === undefined) throw new InvalidArgumentError({ path: 'input', expected: 'JSON (null for a run without input)', got: input });
     assertJson(input, 'input');
     const { runId, deadline } = resolveStartOptions(options, this.#options.clock(), randomUUID);
@@ -166,6 +190,10 @@ export class SagaEngine implements RunSource {
       ...(deadline === undefined ? {} : { deadline }),
       ...(trace.traceparent === undefined ? {} : { trace: trace.traceparent }),
     };
+    if (this.#worker !== undefined && this.#worker.room() <= 0) {
+      const opened = await this.#worker.openForAny(runId, event).finally(() => trace.stopped('interrupted'));
+      return opened ? new RunHandle(this, runId, true) : this.#existing(definition, runId);
+    }
     // `started` is written by the run's first append, with its first calls' `*-started`;
     // that append expects an empty stream, so a taken id shows as its conflict.
     const executor = new RunExecutor(this.#host, reduce(runId, [{ seq: 1, at: Date.now(), event }]), definition, trace, event);
@@ -179,7 +207,7 @@ export class SagaEngine implements RunSource {
       throw error;
     }
     // A close that began meanwhile stops it with the others: close waits for starts first.
-    if (!isEnded(executor.state)) this.#runs.set(runId, executor);
+    if (!isEnded(executor.state) && this.#worker?.holds(runId) !== false) this.#runs.set(runId, executor);
     return new RunHandle(this, runId, true);
   }
 
@@ -215,6 +243,10 @@ export class SagaEngine implements RunSource {
       return found.outcome;
     }
     const current = outcomeOf(state);
+    if (this.#worker !== undefined && (current.status === 'running' || current.status === 'compensating')) {
+      const local = executor && this.#reports.waiters.wait(runId, timeoutMs, () => outcomeOf(this.#runs.get(runId)?.state ?? executor.state));
+      return this.#worker.result(runId, state, local, timeoutMs);
+    }
     if (executor === undefined || (current.status !== 'running' && current.status !== 'compensating')) return current;
     return this.#reports.waiters.wait(runId, timeoutMs, () => outcomeOf(this.#runs.get(runId)?.state ?? executor.state));
   }
@@ -251,6 +283,67 @@ export class SagaEngine implements RunSource {
     return this.#request(runId, { type: 'resolved', step, action, reason, ...(by === undefined ? {} : { by }) }, 'resolve');
   }
 
+  /**
+   * Reverts completed run `runId` (the business changed its mind): appends `revert-requested`
+   * (reason, by), then compensates every step, in reverse DAG order (independent branches
+   * concurrently), with the retries, `stuck` and circuit breaker of a failed run; the run ends
+   * `compensated`, its `revert` recorded. Its TCC steps were confirmed: their `cancel` is called
+   * with the try's output and must undo the confirmed reservation. Resolves with the state after
+   * the request; wait for the end with `result()`. After a crash, the compensation resumes when
+   * an engine opens (or when a request names the run).
+   *
+   * @throws {@link InvalidArgumentError} when `reason` or `by` is not a non-empty string.
+   * @throws {@link RunNotFoundError} when no run has this id.
+   * @throws {@link RunStatusError} when the run is not completed, or was reverted already; nothing is written.
+   * @throws {@link SagaVersionNotRegisteredError} when the run's saga version is not registered; nothing is written.
+   * @throws {@link SagaJournalInconsistentError} when the run's journal cannot be trusted.
+   * @throws {@link EngineClosedError} after `close()`.
+   */
+  async revert(runId: string, options: RevertOptions): Promise<RunState> {
+    const event = revertEvent(options);
+    this.#assertOpen('revert a run');
+    await this.#quiet(runId);
+    const untrusted = this.#untrusted.get(runId);
+    if (untrusted !== undefined) throw untrusted.error;
+    const state = this.#runs.get(runId)?.state ?? (await this.#load(runId, 'revert'));
+    assertRevertable(state);
+    const definition = definitionOf(state, this.#registry);
+    this.#assertOpen('revert a run');
+    if (this.#worker !== undefined && !this.#runs.has(runId)) return this.#worker.request(runId, event, 'revert');
+    return (this.#runs.get(runId) ?? this.#adopt(state, definition)).request(event, 'revert');
+  }
+
+  /**
+   * What {@link SagaEngine.revert} would do to run `runId`, without writing anything: see {@link revertPlan}.
+   *
+   * @throws {@link RunNotFoundError}, {@link RunStatusError}, {@link SagaVersionNotRegisteredError}
+   * and {@link SagaJournalInconsistentError} as `revert` does.
+   */
+  async previewRevert(runId: string): Promise<RevertPlan> {
+    this.#assertOpen('preview a revert');
+    const state = await this.#inspector.get(runId);
+    assertRevertable(state);
+    return revertPlan(definitionOf(state, this.#registry), state);
+  }
+
+  /**
+   * Checks that the effects of compensated run `runId` are gone, with each compensated step's
+   * `verify` (e.g. after a revert); see {@link VerifyReport}. Writes nothing.
+   *
+   * @throws {@link InvalidArgumentError} when an option is not valid.
+   * @throws {@link RunNotFoundError} when no run has this id.
+   * @throws {@link RunStatusError} when the run is not compensated.
+   * @throws {@link SagaVersionNotRegisteredError} when the run's saga version is not registered.
+   * @throws {@link SagaJournalInconsistentError} when the run's journal cannot be trusted.
+   */
+  async verify(runId: string, options?: VerifyOptions): Promise<VerifyReport> {
+    const timeoutMs = resolveVerifyOptions(options);
+    this.#assertOpen('verify a run');
+    const state = await this.#inspector.get(runId);
+    assertVerifiable(state);
+    return verifyRun(definitionOf(state, this.#registry), state, timeoutMs);
+  }
+
   async #request(runId: string, event: SagaEvent, operation: string): Promise<RunState> {
     this.#assertOpen(`${operation} a run`);
     await this.#quiet(runId);
@@ -261,6 +354,7 @@ export class SagaEngine implements RunSource {
       const state = await this.#load(runId, operation);
       if (isEnded(state)) throw new RunStatusError({ runId, operation, status: state.status, reason: 'the run has ended' });
       this.#assertOpen(`${operation} a run`);
+      if (this.#worker !== undefined && !this.#runs.has(runId)) return this.#worker.request(runId, event, operation);
       executor = this.#runs.get(runId) ?? this.#adopt(state);
     }
     return executor.request(event, operation);
@@ -339,6 +433,7 @@ export class SagaEngine implements RunSource {
     this.#runs.clear();
     await Promise.allSettled(this.#background);
     this.#reports.waiters.rejectAll((runId) => new EngineClosedError({ operation: `wait for the result of run "${runId}"` }));
+    await this.#worker?.close((runId) => new EngineClosedError({ operation: `wait for the result of run "${runId}"` }));
     await this.#scope.close();
     if (this.#ownsJournal) await this.#journal.close();
     this.#state = 'closed';
@@ -381,6 +476,8 @@ export class SagaEngine implements RunSource {
 
   #fail(runId: string, error: unknown): void {
     this.#runs.delete(runId);
+    // A run given up for a request from another worker is no fault: its result is followed in the journal.
+    if (this.#worker?.lost(runId, error) === false) return this.#reports.waiters.reject(runId, error as Error);
     this.#reports.fault(runId, error);
   }
 

@@ -97,10 +97,11 @@ export interface SagaVersionNotRegisteredDetails {
 }
 
 /**
- * `engine.start()` was given a saga definition that was not registered with the engine.
- * Nothing was written. Register every definition (each version) the engine may run with
- * `engine.register()` or the `sagas` option of `openEngine`, so that runs of it can also
- * be resumed after a restart.
+ * `engine.start()` was given a saga definition that was not registered with the engine, or
+ * `engine.revert()`, `previewRevert()` or `verify()` was asked about a run whose saga
+ * version is not registered (they need its definition). Nothing was written. Register
+ * every definition (each version) the engine may run with `engine.register()` or the
+ * `sagas` option of `openEngine`, so that runs of it can also be resumed after a restart.
  */
 export class SagaVersionNotRegisteredError extends RewindError {
   override readonly name = 'SagaVersionNotRegisteredError';
@@ -184,7 +185,7 @@ export class RunConflictError extends RewindError {
 /** Details of a {@link RunStatusError}. */
 export interface RunStatusDetails {
   readonly runId: string;
-  /** What was attempted: `cancel` or `resolve`. */
+  /** What was attempted: `cancel`, `resolve`, `revert` or `verify`. */
   readonly operation: string;
   /** The run's status when it was attempted. */
   readonly status: string;
@@ -193,10 +194,11 @@ export interface RunStatusDetails {
 }
 
 /**
- * A request does not fit the run's current status: canceling a run that has ended, or
+ * A request does not fit the run's current status: canceling a run that has ended,
  * resolving a run that is not stuck (or with a resolution that does not fit the stuck
- * step). The request is checked against the run's state before anything is written, so
- * nothing was written.
+ * step), reverting a run that is not completed or was reverted already, or verifying a run
+ * that is not compensated. The request is checked against the run's state before anything
+ * is written, so nothing was written.
  */
 export class RunStatusError extends RewindError {
   override readonly name = 'RunStatusError';

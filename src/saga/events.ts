@@ -95,6 +95,10 @@ interface FailedAttemptEvent extends AttemptEvent {
  * - `cancel-requested`: someone asked to cancel the run. Before the run commits (its first
  *   confirmation, or `completed`) it turns the run to compensating; after, it is recorded
  *   only.
+ * - `revert-requested`: someone asked to undo a completed run (the business changed its
+ *   mind), with why and, if given, who. Only after `completed`, and at most once: the run
+ *   compensates every step as a failed run would, and ends `compensated`. The record's
+ *   commit time (`at`) says when.
  * - `deadline-passed`: the run's deadline passed before it committed; it compensates.
  * - `completed`, `compensated`: the run ended.
  * - `stuck`: a compensation or confirmation failed past its retries; the run waits for an
@@ -122,6 +126,7 @@ export type SagaEvent =
   | ({ readonly type: 'compensation-failed' } & FailedAttemptEvent)
   | { readonly type: 'compensation-skipped'; readonly step: string; readonly why: CompensationSkipReason }
   | { readonly type: 'cancel-requested'; readonly reason: string }
+  | { readonly type: 'revert-requested'; readonly reason: string; readonly by?: string | undefined }
   | { readonly type: 'deadline-passed' }
   | { readonly type: 'completed' }
   | { readonly type: 'compensated' }
@@ -154,6 +159,7 @@ export const SAGA_EVENT_TYPES = [
   'compensation-failed',
   'compensation-skipped',
   'cancel-requested',
+  'revert-requested',
   'deadline-passed',
   'completed',
   'compensated',

@@ -25,17 +25,21 @@ export type { BackoffOptions, ResolvedRetryPolicy, RetryOptions, SagaOptions } f
 export { STEP_KINDS } from './definition.js';
 export type { SagaDefinition, StepDefinition, StepKind } from './definition.js';
 export type {
+  CompensationSpec,
   DuplicateStepName,
   InputMustBeJson,
   JsonCompatible,
   OutputsOf,
+  RunStepSpec,
   StepOutputNotJson,
   StepSpec,
   StepTypeMap,
   StepTypes,
   TccSpec,
+  TransactionalStepSpec,
   UpstreamOf,
 } from './typing.js';
+export type { TransactionClient } from '../store/coordination.js';
 
 /** What step functions receive. */
 export { idempotencyKeyOf } from './context.js';
@@ -44,6 +48,7 @@ export type {
   BaseContext,
   CompensationContext,
   ConfirmContext,
+  RunLease,
   StepContext,
   VerifyContext,
 } from './context.js';
@@ -79,6 +84,7 @@ export type {
   PhaseState,
   PhaseStatus,
   ResolutionRecord,
+  RevertRecord,
   RunState,
   RunStatus,
   SettleState,
@@ -119,6 +125,8 @@ export type {
   ResultOptions,
   StartOptions,
 } from './engine-options.js';
+/** Many workers on one store (PostgreSQL): leases, claims, retries of a store briefly unavailable. */
+export type { StoreRetryOptions, WorkerOptions } from './worker/worker-options.js';
 export { RunHandle } from './run-handle.js';
 export type { RunCompensated, RunCompleted, RunOutcome, RunPending, RunStuck } from './run-outcome.js';
 export { SagaInspector } from './inspector.js';
@@ -144,3 +152,14 @@ export type { Disposable } from '../internal/event.js';
 
 export type { Duration } from '../internal/duration.js';
 export type { JsonValue } from '../internal/json.js';
+
+/** Reverting a completed run (`engine.revert`, `engine.previewRevert`) and verifying that a compensated run's effects are gone (`engine.verify`). */
+export type { RevertOptions } from './revert.js';
+export { revertPlan } from './revert-plan.js';
+export type { RevertPlan, RevertStep } from './revert-plan.js';
+export { VERIFY_STATUSES } from './verify.js';
+export type { StepVerification, VerifyOptions, VerifyReport, VerifyStatus } from './verify.js';
+
+/** Checking a saga definition before production: failures and crashes explored on a scratch store. */
+export { checkSaga } from './check/check-saga.js';
+export type { CheckCase, CheckOptions, CheckReport } from './check/check-saga.js';

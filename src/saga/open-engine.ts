@@ -7,10 +7,12 @@ import { openStore } from '../store/index.js';
 import { SagaEngine } from './engine.js';
 import { resolveEngineOptions, type OpenEngineOptions } from './engine-options.js';
 import { SagaRegistry } from './registry.js';
+import { workerOptionsRefused } from './worker/worker-options.js';
 
 /**
  * Opens a saga engine on a journal and resumes every unfinished run whose saga version is
- * registered (pass definitions in `sagas`, or `register()` them after: their runs resume then).
+ * registered (pass definitions in `sagas`, or `register()` them after: their runs resume then),
+ * unless `recover: false`.
  *
  * @example
  * ```ts
@@ -20,7 +22,8 @@ import { SagaRegistry } from './registry.js';
  * await engine.close();
  * ```
  *
- * @throws {@link InvalidArgumentError} when an option or a definition is not valid.
+ * @throws {@link InvalidArgumentError} when an option or a definition is not valid, or `worker`
+ * options are given for a store without coordination (the store is closed again).
  * @throws the store's errors when `store` is a URL that cannot be opened (`StoreFormatError`, ...).
  */
 export async function openEngine(options: OpenEngineOptions): Promise<SagaEngine> {
@@ -31,9 +34,13 @@ export async function openEngine(options: OpenEngineOptions): Promise<SagaEngine
   const journal = typeof resolved.store === 'string'
     ? await openStore(resolved.store, resolved.durability === undefined ? {} : { durability: resolved.durability })
     : resolved.store;
+  if (resolved.worker !== undefined && journal.coordination === undefined) {
+    if (owned) await journal.close();
+    throw workerOptionsRefused(journal.url, options.worker);
+  }
   const engine = new SagaEngine(journal, owned, resolved, registry);
   try {
-    await engine.recover();
+    if (resolved.recover) await engine.recover();
   } catch (error) {
     await engine.close();
     throw error;

@@ -47,8 +47,10 @@ export function apply(state: RunState, record: JournalRecord): RunState {
   if (record.seq !== state.lastSeq + 1) {
     fail(state, record, `expected seq ${state.lastSeq + 1} after ${state.lastSeq} (${record.seq <= state.lastSeq ? 'a duplicate' : 'a gap'})`);
   }
-  if (state.status === 'completed' || state.status === 'compensated') {
-    fail(state, record, `${record.event.type} recorded after the run ended (${state.status})`);
+  // A completed run takes one more kind of record: the request to revert it.
+  const reverting = state.status === 'completed' && record.event.type === 'revert-requested';
+  if ((state.status === 'completed' || state.status === 'compensated') && !reverting) {
+    fail(state, record, `${record.event.type} recorded after the run ended (${state.status})${revertHint(state, record)}`);
   }
   // A fresh copy, field by field (this runs for every record the engine writes, and in V8 an
   // object literal is an order of magnitude cheaper than a spread); `transition` changes it
@@ -64,6 +66,7 @@ export function apply(state: RunState, record: JournalRecord): RunState {
     deadlinePassed: state.deadlinePassed,
     cancel: state.cancel,
     compensation: state.compensation,
+    revert: state.revert,
     stuck: state.stuck,
     steps: state.steps,
     lastSeq: record.seq,
@@ -97,6 +100,7 @@ function begin(runId: string, record: JournalRecord): RunState {
     deadlinePassed: false,
     cancel: undefined,
     compensation: undefined,
+    revert: undefined,
     stuck: undefined,
     steps: {},
     lastSeq: seq,
@@ -175,6 +179,12 @@ function transition(next: Draft, state: RunState, record: JournalRecord): void {
       if (stops(state)) compensate(next, { cause: 'cancel-requested', reason: event.reason, seq });
       return;
     }
+    case 'revert-requested': {
+      if (state.revert !== undefined) fail(state, record, `revert-requested for a run already reverted (at seq ${state.revert.seq})`);
+      requireStatus(state, record, 'completed');
+      next.revert = { reason: event.reason, by: event.by, seq, at: record.at };
+      return compensate(next, { cause: 'revert-requested', reason: event.reason, by: event.by, seq });
+    }
     case 'deadline-passed': {
       if (state.deadline === undefined) fail(state, record, 'deadline-passed for a run without a deadline');
       if (state.deadlinePassed) fail(state, record, 'deadline-passed recorded twice');
@@ -246,6 +256,11 @@ function resolve(next: Draft, state: RunState, event: Extract<SagaEvent, { type:
   setPhase(next, stuck.step, stuck.phase === 'confirm' ? 'confirm' : 'compensation', settleOf(base, { skipped: phase.skipped, resolution }));
   next.status = stuck.phase === 'confirm' ? 'running' : 'compensating';
   next.stuck = undefined;
+}
+
+/** Why a request after the run ended was refused, when it is a second revert. */
+function revertHint(state: RunState, record: JournalRecord): string {
+  return record.event.type === 'revert-requested' && state.revert !== undefined ? `; it was already reverted at seq ${state.revert.seq}` : '';
 }
 
 /** Reports `record` as not fitting `state`. */

@@ -8,7 +8,7 @@
  */
 import type { Span } from '@opentelemetry/api';
 import { CanceledError, DeadlineExceededError, type Scope } from '../scope/index.js';
-import type { Journal } from '../store/index.js';
+import type { AppendResult, Journal } from '../store/index.js';
 import type { SagaAction } from './actions.js';
 import type { CompensationBreakers } from './circuit.js';
 import { encodeEvent } from './codec.js';
@@ -22,6 +22,8 @@ import { isEnded } from './run-outcome.js';
 import { endSpan, type RunTrace } from './run-trace.js';
 import type { RunState } from './state.js';
 import { launchCall, outcomeEvent, startedEvent, type CallAction, type CallResult, type LaunchedCall } from './step-call.js';
+import type { ExecutorCoordination, PlannedAppend } from './worker/executor-hooks.js';
+import type { CallCoordination } from './worker/transactions.js';
 
 /** The longest delay `setTimeout` takes; a longer wait is re-planned when it fires. */
 const MAX_TIMER_MS = 0x7fffffff;
@@ -41,6 +43,10 @@ export interface ExecutorHost {
   untrusted(executor: RunExecutor, error: SagaJournalInconsistentError): void;
   /** The executor cannot go on (a store error, a second writer); it has stopped. */
   failed(executor: RunExecutor, error: unknown): void;
+  /** The run's lease and transactions, for its calls. */
+  readonly calls: CallCoordination;
+  /** On a store shared by several workers: each append's lease and work entry (see `worker/`). */
+  readonly coordination?: ExecutorCoordination | undefined;
 }
 
 /**
@@ -156,6 +162,22 @@ export class RunExecutor {
     });
   }
 
+  /**
+   * Stops driving the run at once because of `error` (its lease was lost): no more appends,
+   * running calls aborted, waiting requests refused; the host hears of it through `failed`.
+   */
+  interrupt(error: unknown): void {
+    this.#fail(error);
+  }
+
+  /** True while a transactional call runs whose outcome has not come back. */
+  #awaitingExclusive(): boolean {
+    for (const call of this.#calls.values()) {
+      if (call.exclusive && !this.#results.some((r) => r.call === call)) return true;
+    }
+    return false;
+  }
+
   #kick(): void {
     if (this.#stopped) return;
     if (this.#pumping) {
@@ -182,6 +204,8 @@ export class RunExecutor {
 
   async #turn(): Promise<void> {
     while (!this.#stopped) {
+      // A transactional call commits with the run's next append: nothing else goes first.
+      if (this.#awaitingExclusive()) return;
       const batch = this.#collect();
       if (batch === undefined) return;
       if (batch.events.length > 0) await this.#commit(batch);
@@ -273,8 +297,13 @@ export class RunExecutor {
   /** Appends the batch: the run's state is the batch's once it is durable. */
   async #commit(batch: RunBatch): Promise<void> {
     const opening = this.#opening;
+    const coordination = this.#host.coordination;
+    const planned: PlannedAppend | undefined = coordination && { opening: opening !== undefined, before: this.#state, after: batch.state, wait: batch.planned ? batch.wait : undefined };
+    let result: AppendResult;
     try {
-      await this.#host.journal.append(runStream(this.runId), batch.events.map(encodeEvent), { expectedSeq: opening === undefined ? this.#state.lastSeq : 0 });
+      const expectedSeq = opening === undefined ? this.#state.lastSeq : 0;
+      const options = planned === undefined ? { expectedSeq } : { expectedSeq, ...coordination!.appendOptions(this, planned) };
+      result = await this.#host.journal.append(runStream(this.runId), batch.events.map(encodeEvent), options);
     } catch (error) {
       for (const { span } of batch.calls) endSpan(span, error);
       for (const { request } of batch.requests) request.reject(error);
@@ -296,6 +325,7 @@ export class RunExecutor {
       this.#host.settled(this);
     }
     for (const { request, state } of batch.requests) request.resolve(state);
+    if (planned !== undefined) coordination!.appended(this, result, planned);
   }
 
   /** Does what the (durable) batch asks: aborts, the wake-up, and the calls, unless the engine is closing. */
@@ -310,12 +340,13 @@ export class RunExecutor {
 
   #launch(action: CallAction, definition: SagaDefinition, span: Span): void {
     const { graceMs, breakers } = this.#host;
-    const call = launchCall(action, { definition, state: this.#state, scope: this.#scope, graceMs, breakers, span });
+    const call = launchCall(action, { definition, state: this.#state, scope: this.#scope, graceMs, breakers, span, coordination: this.#host.calls });
     this.#calls.set(action.step, call);
     this.#spans.set(action.step, span);
     void call.settled.then((result) => {
       if (this.#stopped) {
         // Its outcome is not recorded (the executor stopped), but its span still ends.
+        call.discard();
         endSpan(span, result.ok ? undefined : result.error);
         return;
       }
@@ -330,7 +361,7 @@ export class RunExecutor {
     const scope = this.#scope.path;
     const reason = cause?.cause === 'deadline-passed'
       ? new DeadlineExceededError({ scope, deadline: new Date(this.#state.deadline ?? this.#host.clock()) })
-      : new CanceledError({ scope, cause: cause?.cause === 'cancel-requested' ? cause.reason : `step "${cause?.step ?? '?'}" failed for good and the run compensates` });
+      : new CanceledError({ scope, cause: cause?.cause === 'cancel-requested' || cause?.cause === 'revert-requested' ? cause.reason : `step "${cause?.step ?? '?'}" failed for good and the run compensates` });
     for (const step of steps) this.#calls.get(step)?.abort(reason);
   }
 

@@ -45,6 +45,11 @@ export class RunHandle<Outputs = AnyOutputs> {
    * (with why) or `stuck` (with why, until an operator resolves it). Past `timeout` it
    * resolves with the run's current status (`running` or `compensating`) and the run goes on.
    *
+   * On a store shared by several workers (PostgreSQL), the run may be driven by another
+   * worker, or move to one (this worker closed, lost its lease, or gave a long wait up):
+   * then its journal is followed until it shows the run settled, read every
+   * `worker.pollInterval` (at most a second apart).
+   *
    * @throws {@link EngineClosedError} when the engine closes before the run settles.
    * @throws {@link InvalidArgumentError} when `timeout` is not a duration.
    */

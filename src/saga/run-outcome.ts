@@ -32,7 +32,7 @@ export interface RunCompensated {
   readonly runId: string;
   readonly saga: string;
   readonly version: number;
-  /** Why it compensated: a step failed for good, a cancel, or its deadline. */
+  /** Why it compensated: a step failed for good, a cancel, its deadline, or a revert of the completed run. */
   readonly cause: CompensationCause;
   /** When a step failed for good: its last error. */
   readonly error: SerializedError | undefined;

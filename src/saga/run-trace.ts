@@ -117,7 +117,8 @@ export class RunTrace {
     const outcome = outcomeOf(state);
     if (outcome.status !== 'compensated') return this.#end('completed', undefined);
     const cause = outcome.cause;
-    const why = cause.cause === 'step-failed' ? `step "${cause.step}" failed` : cause.cause === 'cancel-requested' ? `canceled: ${cause.reason}` : 'its deadline passed';
+    const why = cause.cause === 'step-failed' ? `step "${cause.step}" failed` : cause.cause === 'cancel-requested' ? `canceled: ${cause.reason}`
+      : cause.cause === 'revert-requested' ? `reverted: ${cause.reason}` : 'its deadline passed';
     this.#end('compensated', outcome.error ?? { name: 'SagaCompensated', message: `The run compensated: ${why}` });
   }
 

@@ -18,9 +18,11 @@ import type {
  * The statuses of a run.
  *
  * - `running`: steps are being run, retried or (for TCC steps) confirmed.
- * - `completed`: every step succeeded and every TCC step was confirmed. Terminal.
+ * - `completed`: every step succeeded and every TCC step was confirmed. Terminal, unless it
+ *   is reverted (`revert-requested`): then it compensates.
  * - `compensating`: a step failed past its retries, or the run was canceled or passed its
- *   deadline before it committed: the steps that started are being compensated.
+ *   deadline before it committed, or a completed run is being reverted: the steps that
+ *   started are being compensated.
  * - `compensated`: every step that started was compensated (or had nothing to undo). Terminal.
  * - `stuck`: a compensation or confirmation failed past its retries. Nothing more happens
  *   until an operator records a resolution; then the run goes on.
@@ -130,11 +132,24 @@ export interface StepState {
   readonly compensation: SettleState | undefined;
 }
 
-/** Why a run turned to compensating. */
+/** Why a run turned to compensating. `revert-requested`: a completed run is being reverted. */
 export type CompensationCause =
   | { readonly cause: 'step-failed'; readonly step: string; readonly seq: number }
   | { readonly cause: 'cancel-requested'; readonly reason: string; readonly seq: number }
-  | { readonly cause: 'deadline-passed'; readonly seq: number };
+  | { readonly cause: 'deadline-passed'; readonly seq: number }
+  | { readonly cause: 'revert-requested'; readonly reason: string; readonly by: string | undefined; readonly seq: number };
+
+/** The revert of a completed run, as recorded by its `revert-requested` event. */
+export interface RevertRecord {
+  /** Why the run was reverted, as the requester said. */
+  readonly reason: string;
+  /** Who asked, if they said. */
+  readonly by: string | undefined;
+  /** The sequence number of the `revert-requested` record. */
+  readonly seq: number;
+  /** When the request was committed, epoch ms. */
+  readonly at: number;
+}
 
 /** Why a run is stuck: the `stuck` event that made it so. */
 export interface StuckState {
@@ -163,6 +178,8 @@ export interface RunState {
   readonly cancel: { readonly reason: string; readonly seq: number } | undefined;
   /** Why the run compensates, once it does. */
   readonly compensation: CompensationCause | undefined;
+  /** The revert of the run, once one was requested (after it completed); see {@link RevertRecord}. */
+  readonly revert: RevertRecord | undefined;
   /** Why the run is stuck, while it is. */
   readonly stuck: StuckState | undefined;
   /** The steps the journal mentions, by name, in the order it first mentions them. */

@@ -7,6 +7,7 @@
  */
 import { ROOT_CONTEXT, context, trace, type Context, type Span } from '@opentelemetry/api';
 import type { Scope } from '../scope/index.js';
+import type { TransactionClient } from '../store/coordination.js';
 import { assertJson } from '../internal/json.js';
 import type { CompensateAction, ConfirmAction, StartStepAction } from './actions.js';
 import { nextRetryAt } from './backoff.js';
@@ -14,6 +15,7 @@ import type { CompensationBreakers } from './circuit.js';
 import type { SagaDefinition, StepDefinition } from './definition.js';
 import { serializeError, type SagaEvent } from './events.js';
 import type { RunState } from './state.js';
+import type { CallCoordination, PendingTransaction, TransactionOutcome } from './worker/transactions.js';
 
 /** A planned action that calls a step's function. */
 export type CallAction = StartStepAction | ConfirmAction | CompensateAction;
@@ -28,6 +30,14 @@ export interface LaunchedCall {
   abort(reason: unknown): void;
   /** Settles (never rejects) when the call has settled, or `graceMs` after its signal aborted. */
   readonly settled: Promise<CallResult>;
+  /**
+   * True for a transactional call: its success commits in its own transaction, with the
+   * run's next append, which must follow the one that started it. Until it settles, the
+   * run appends nothing else.
+   */
+  readonly exclusive: boolean;
+  /** The executor will not record the call's outcome (it stopped): roll back its transaction, if any. */
+  discard(): void;
 }
 
 /** What a call needs besides the action. */
@@ -40,6 +50,8 @@ export interface CallSettings {
   readonly breakers: CompensationBreakers;
   /** The call's span: the function sees it as `ctx.span` and as the active span. */
   readonly span: Span;
+  /** The run's lease and transactions (see `worker/transactions.ts`). */
+  readonly coordination: CallCoordination;
 }
 
 /**
@@ -50,39 +62,72 @@ export interface CallSettings {
  * the call's span active, so the spans it starts are children of it.
  */
 export function launchCall(action: CallAction, settings: CallSettings): LaunchedCall {
-  const { definition, state, graceMs, span } = settings;
+  const { definition, state, graceMs, span, coordination } = settings;
   const step = definition.getStep(action.step)!;
   const active = trace.setSpan(ROOT_CONTEXT, span);
   let scope: Scope | undefined;
+  let transaction: PendingTransaction | undefined;
+  const { runId, input } = state;
+  const { step: name, idempotencyKey, attempt, outputs } = action;
+  // A transactional call expects the journal where its `*-started` record left it: the
+  // state it is launched with, right after that append.
+  const inTransaction = (outcome: TransactionOutcome['type'], fn: (tx: TransactionClient) => Promise<unknown>): Promise<unknown> => {
+    transaction = coordination.begin(runId, { type: outcome, step: name, attempt }, state.lastSeq, fn);
+    return transaction.value;
+  };
+  const lease = coordination.leaseOf(runId);
   // Scope.run and Scope.shield call `invoke` synchronously, so `scope` is set before
   // launchCall returns and `abort` always reaches it.
   const invoke = (callScope: Scope): Promise<unknown> => {
     scope = callScope;
     const signal = callScope.signal;
-    const { runId, input } = state;
-    const { step: name, idempotencyKey, attempt, outputs } = action;
+    const base = { runId, step: name, idempotencyKey, input, attempt, outputs, span, signal, lease };
     switch (action.type) {
       case 'start-step': {
-        const ctx = { runId, step: name, idempotencyKey, input, attempt, outputs, span, signal };
-        return settleWithin(callIn(active, step, step.run, ctx), signal, graceMs, false);
+        const work = step.transactional;
+        if (work === undefined) return settleWithin(callIn(active, step, step.run, base), signal, graceMs, false);
+        // The output is checked inside the transaction: a broken one rolls its writes back.
+        const run = (tx: TransactionClient) => callIn(active, step, (ctx: typeof base) => work(tx, ctx), base).then((value) => checkedOutput(value, name));
+        return settleWithin(inTransaction('step-succeeded', run), signal, graceMs, false);
       }
       case 'confirm': {
-        const ctx = { runId, step: name, idempotencyKey, input, attempt, outputs, span, signal, output: action.output };
+        const ctx = { ...base, output: action.output };
         return settleWithin(callIn(active, step, step.confirm!, ctx), signal, graceMs, true);
       }
       case 'compensate': {
         const site = { saga: definition.name, runId, step: name };
-        const ctx = { runId, step: name, idempotencyKey, input, attempt, outputs, span, signal, output: action.output };
-        const compensate = () => callIn(active, step, step.compensate!, ctx);
+        const ctx = { ...base, output: action.output };
+        const work = step.transactionalCompensate;
+        const compensate = work === undefined
+          ? () => callIn(active, step, step.compensate!, ctx)
+          : () => inTransaction('compensation-succeeded', (tx) => callIn(active, step, (c: typeof ctx) => work(tx, c), ctx));
         return settleWithin(settings.breakers.execute(site, compensate), signal, graceMs, true);
       }
     }
   };
-  const name = `${action.type}:${action.step}`;
+  const label = `${action.type}:${action.step}`;
   const running = action.type === 'start-step'
-    ? settings.scope.run(invoke, { name, timeout: step.timeoutMs })
-    : settings.scope.shield(invoke, { name });
-  return { action, abort: (reason) => scope?.cancel(reason), settled: running.then(succeeded, failed) };
+    ? settings.scope.run(invoke, { name: label, timeout: step.timeoutMs })
+    : settings.scope.shield(invoke, { name: label });
+  const exclusive = (action.type === 'start-step' && step.transactional !== undefined)
+    || (action.type === 'compensate' && step.transactionalCompensate !== undefined);
+  return {
+    action,
+    exclusive,
+    abort: (reason) => scope?.cancel(reason),
+    // A failed (or timed-out) transactional call rolls back: what it wrote must not commit later.
+    settled: running.then(succeeded, (error: unknown) => {
+      transaction?.abandon(error);
+      return failed(error);
+    }),
+    discard: () => transaction?.abandon(new Error('the run stopped before the outcome of the call was recorded')),
+  };
+}
+
+/** `value` when it is JSON (or nothing), as a step's output must be. */
+function checkedOutput(value: unknown, step: string): unknown {
+  if (value !== undefined) assertJson(value, `the output of step "${step}"`);
+  return value;
 }
 
 function succeeded(value: unknown): CallResult {

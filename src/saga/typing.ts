@@ -5,6 +5,7 @@
  * @module
  */
 import type { Duration } from '../internal/duration.js';
+import type { TransactionClient } from '../store/coordination.js';
 import type { CompensationContext, ConfirmContext, StepContext, VerifyContext } from './context.js';
 import type { RetryOptions } from './options.js';
 
@@ -75,16 +76,61 @@ interface CommonSpec<Input, Outputs, Output, After> {
   readonly verify?: ((ctx: VerifyContext<Input, Outputs, Output>) => Promise<boolean | string[]>) | undefined;
 }
 
-/** The options of `.step(name, spec)`. */
-export interface StepSpec<Input, Outputs, Output, After> extends CommonSpec<Input, Outputs, Output, After> {
-  /** Does the step's work; resolves with its output (JSON, or nothing). */
-  readonly run: (ctx: StepContext<Input, Outputs>) => Promise<Output>;
+/**
+ * How a step is undone: a function of its context, or `{ transactional }`, a function that
+ * also receives a database transaction: its writes and the `compensation-succeeded` record
+ * commit together, so the compensation takes effect exactly once (stores with the
+ * `transactionalSteps` capability only: PostgreSQL).
+ */
+export type CompensationSpec<Input, Outputs, Output> =
+  | ((ctx: CompensationContext<Input, Outputs, Output>) => Promise<unknown>)
+  | {
+      readonly transactional: (tx: TransactionClient, ctx: CompensationContext<Input, Outputs, Output>) => Promise<unknown>;
+    };
+
+/** Options every `.step()` has, whichever way it runs. */
+interface StepSpecBase<Input, Outputs, Output, After> extends CommonSpec<Input, Outputs, Output, After> {
   /**
    * Undoes the step. Left out: the step has nothing to undo, and its compensation is
    * recorded as skipped (`no-compensation`).
    */
-  readonly compensate?: ((ctx: CompensationContext<Input, Outputs, Output>) => Promise<unknown>) | undefined;
+  readonly compensate?: CompensationSpec<Input, Outputs, Output> | undefined;
 }
+
+/** A step that does its work in `run`. */
+export interface RunStepSpec<Input, Outputs, Output, After> extends StepSpecBase<Input, Outputs, Output, After> {
+  /** Does the step's work; resolves with its output (JSON, or nothing). */
+  readonly run: (ctx: StepContext<Input, Outputs>) => Promise<Output>;
+  /** A step has either `run` or `transactional`. */
+  readonly transactional?: never;
+}
+
+/**
+ * A transactional step: its work is done in a database transaction (`tx`, on the store's
+ * own database) that also appends the step's `step-succeeded` record, so its writes commit
+ * if and only if the success is recorded: exactly once, whatever crashes. A failure, a
+ * timeout or a lost lease rolls the writes back, and the attempt is retried like any other.
+ *
+ * Only on stores with the `transactionalSteps` capability (PostgreSQL); `engine.start()`
+ * refuses the saga on other stores. While a transactional step runs, the run records nothing
+ * else (its other steps' outcomes wait for its commit), so the transactional steps of a saga
+ * must be ordered: each runs after the ones declared before it.
+ */
+export interface TransactionalStepSpec<Input, Outputs, Output, After> extends StepSpecBase<Input, Outputs, Output, After> {
+  /**
+   * Does the step's work with `tx`; resolves with its output (JSON, or nothing). Use only
+   * `tx` for the writes that must happen once; anything else it does (a call to another
+   * service) may happen again, as with `run`.
+   */
+  readonly transactional: (tx: TransactionClient, ctx: StepContext<Input, Outputs>) => Promise<Output>;
+  /** A step has either `run` or `transactional`. */
+  readonly run?: never;
+}
+
+/** The options of `.step(name, spec)`: a {@link RunStepSpec} or a {@link TransactionalStepSpec}. */
+export type StepSpec<Input, Outputs, Output, After> =
+  | RunStepSpec<Input, Outputs, Output, After>
+  | TransactionalStepSpec<Input, Outputs, Output, After>;
 
 /** The options of `.tcc(name, spec)`. */
 export interface TccSpec<Input, Outputs, Output, After> extends CommonSpec<Input, Outputs, Output, After> {

@@ -1,35 +1,70 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
+import { openEngine, type SagaDefinition } from '../../saga/index.js';
 import { Scope, sleep, isCancellation } from '../../scope/index.js';
+import { CommandContext, type CliDeps } from '../context.js';
+import { examples } from '../options.js';
 import type { Output } from '../output.js';
+import { renderRun } from '../render/run.js';
 
-/** The order saga example's entry point (examples/order-saga/demo.ts, built into dist/examples). */
-interface OrderDemoModule {
-  runOrderDemo(options: { store: string; fail: boolean; print: (line: string) => void }): Promise<void>;
+/** The parts of the order saga example used (examples/order-saga, built into dist/examples). */
+interface OrderSagaModule {
+  readonly placeOrder: (services: unknown) => SagaDefinition;
 }
+interface ServicesModule {
+  readonly createServices: () => { readonly log: readonly { readonly key: string; readonly line: string }[] };
+}
+
+/** Where the demo's journal goes unless `--store` says otherwise; never `REWIND_STORE`, which may be a real store. */
+const DEMO_STORE = 'sqlite:./rewind-demo.db';
 
 /**
  * `rewind demo [order|scope]`. `order` (the default) runs the order saga example on an
  * embedded SQLite journal: one order completes, one to an address no courier serves is
- * compensated in reverse order. `scope` shows a request in a cancellation tree.
+ * compensated in reverse order; each run is printed as `rewind show` prints it. `scope`
+ * shows a request in a cancellation tree.
  */
-export function registerDemo(program: Command, out: Output): void {
+export function registerDemo(program: Command, deps: CliDeps): void {
   program
     .command('demo')
     .description('run the main demo: the order saga on an embedded SQLite journal, with a failure injected')
     .argument('[which]', 'order (the saga) or scope (a cancellation tree)', 'order')
-    .option('--store <url>', 'where the journal goes', 'sqlite:./rewind-demo.db')
     .option('--no-fail', 'run without the injected failure')
-    .addHelpText('after', '\nExamples:\n  $ rewind demo\n  $ rewind demo --store sqlite:/tmp/demo.db\n  $ rewind demo scope --no-fail')
-    .action(async (which: string, options: { fail: boolean; store: string }) => {
-      if (which === 'scope') return runScopeDemo(out, options.fail);
+    .addHelpText('after', `\nThe journal goes to ${DEMO_STORE} unless --store names another (created if missing).${examples('rewind demo', 'rewind demo --store sqlite:/tmp/demo.db', 'rewind demo scope --no-fail')}`)
+    .action(async (which: string, options: { fail: boolean }, command: Command) => {
+      const ctx = new CommandContext(deps, command);
+      if (which === 'scope') return runScopeDemo(ctx.out, options.fail);
       if (which !== 'order') throw new InvalidArgumentError({ path: 'rewind demo <which>', expected: '"order" or "scope"', got: which });
-      // Resolved at run time: the example is compiled beside the CLI (dist/examples), not
-      // part of the library's import graph.
-      const url = new URL('../../examples/order-saga/demo.js', import.meta.url);
-      const demo = (await import(url.href)) as OrderDemoModule;
-      await demo.runOrderDemo({ store: options.store, fail: options.fail, print: (line) => out.line(line) });
+      await runOrderDemo(ctx.out, ctx.storeFlag ?? DEMO_STORE, options.fail);
     });
+}
+
+async function runOrderDemo(out: Output, store: string, fail: boolean): Promise<void> {
+  // Resolved at run time: the example is compiled beside the CLI (dist/examples), not part
+  // of the library's import graph.
+  const { placeOrder } = (await import(new URL('../../examples/order-saga/saga.js', import.meta.url).href)) as OrderSagaModule;
+  const { createServices } = (await import(new URL('../../examples/order-saga/services.js', import.meta.url).href)) as ServicesModule;
+  const services = createServices();
+  const definition = placeOrder(services);
+  const engine = await openEngine({ store, sagas: [definition] });
+  try {
+    const stamp = Date.now().toString(36);
+    const orders = [
+      { id: `order-${stamp}-1`, address: '1 Main St' },
+      ...(fail ? [{ id: `order-${stamp}-2`, address: '7 Coral Way, Atlantis' }] : []),
+    ];
+    for (const order of orders) {
+      const run = await engine.start(definition, { items: ['book', 'lamp'], coupon: 'WELCOME10', address: order.address }, { id: order.id });
+      const outcome = await run.result({ timeout: '30s' });
+      out.line(`\nrun ${order.id} to ${order.address}: ${outcome.status}\n`);
+      for (const line of renderRun(out, await engine.get(order.id))) out.line(line === '' ? '' : `  ${line}`);
+      out.line('\n  the services saw:');
+      for (const { key, line } of services.log) if (key.startsWith(`${order.id}:`)) out.line(`    ${line}`);
+    }
+    out.line(`\nLook again with: rewind runs --store ${store}   and   rewind show ${orders.at(-1)?.id ?? ''} --store ${store}`);
+  } finally {
+    await engine.close();
+  }
 }
 
 async function runScopeDemo(out: Output, fail: boolean): Promise<void> {

@@ -39,6 +39,8 @@ export interface Weather {
   readonly cancel: number;
   /** Chance that the run has a deadline. */
   readonly deadline: number;
+  /** Chance that a completed run is reverted (left out: never; no random draw is made for it). */
+  readonly revert?: number;
 }
 
 export const DEFAULT_WEATHER: Weather = { failure: 0.3, crash: 0.03, cancel: 0.01, deadline: 0.3 };
@@ -83,6 +85,11 @@ export class SimulatedEngine {
   /** Runs turns until the run ends; throws if it does not within `maxTurns`. */
   runToEnd(maxTurns = 5_000): RunState {
     for (let turn = 0; turn < maxTurns; turn++) {
+      const revert = this.#weather.revert;
+      if (this.state.status === 'completed' && this.state.revert === undefined && revert !== undefined && this.#r.chance(revert)) {
+        this.append({ type: 'revert-requested', reason: 'the customer changed their mind', by: 'ops' });
+        continue;
+      }
       if (this.state.status === 'completed' || this.state.status === 'compensated') return this.state;
       this.turn();
     }

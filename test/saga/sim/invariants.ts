@@ -22,13 +22,22 @@ export function violations(engine: SimulatedEngine): string[] {
     if (call.idempotencyKey !== `${runId}:${call.step}`) out.push(`unstable idempotency key ${call.idempotencyKey}`);
   }
 
-  if (state.status === 'completed') {
+  // A reverted run completed first: it keeps every guarantee of a completed run up to its
+  // revert, then those of a compensated one.
+  const reverts = journal.filter(({ event }) => event.type === 'revert-requested');
+  if (reverts.length > 1) out.push(`reverted ${reverts.length} times`);
+  for (const { seq } of reverts) {
+    if (journal[seq - 2]?.event.type !== 'completed') out.push(`revert-requested at seq ${seq} does not follow completed`);
+    if (state.compensation?.cause !== 'revert-requested') out.push(`reverted at seq ${seq}, but compensates for ${state.compensation?.cause ?? 'nothing'}`);
+  }
+  if (state.status === 'completed' || reverts.length > 0) {
     for (const step of definition.steps) {
       if (count(step.name, 'step-succeeded') !== 1) out.push(`completed, but "${step.name}" succeeded ${count(step.name, 'step-succeeded')} times`);
       const confirmed = count(step.name, 'confirm-succeeded') + resolvedAs(step.name, 'confirmed');
       if (step.kind === 'tcc' && confirmed !== 1) out.push(`completed, but TCC "${step.name}" was confirmed ${confirmed} times`);
     }
-    if (journal.some(({ event }) => event.type.startsWith('compensation'))) out.push('completed with compensation events');
+    const revertedAt = reverts[0]?.seq ?? Infinity;
+    if (journal.some(({ seq, event }) => seq < revertedAt && event.type.startsWith('compensation'))) out.push('completed with compensation events');
   }
 
   if (state.status === 'compensated') {
@@ -44,7 +53,7 @@ export function violations(engine: SimulatedEngine): string[] {
         out.push(`TCC step "${step.name}" never started, but has no single empty cancel`);
       }
     }
-    if (journal.some(({ event }) => event.type === 'confirm-started')) out.push('compensated a run that had begun to confirm');
+    if (reverts.length === 0 && journal.some(({ event }) => event.type === 'confirm-started')) out.push('compensated a run that had begun to confirm');
     const late = journal.find(({ seq, event }) => seq > since && (event.type === 'step-started' || event.type === 'confirm-started'));
     if (late !== undefined) out.push(`a step started at seq ${late.seq}, after compensation began at seq ${since}`);
     out.push(...reverseOrderViolations(definition, journal));

@@ -1,0 +1,109 @@
+import type { Command } from 'commander';
+import { checkSaga, type CheckCase, type CheckReport, type JsonValue, type SagaDefinition } from '../../saga/index.js';
+import { isDefinition } from '../config.js';
+import { CommandContext, type CliDeps } from '../context.js';
+import { CliNotFoundError, CliUsageError, ViolationError } from '../errors.js';
+import { importModule } from '../module-loader.js';
+import { examples, parseDuration, parseJson } from '../options.js';
+import { paint, statusPaint, type Output } from '../output.js';
+import { table } from '../render/text.js';
+
+interface CheckOptions {
+  readonly case?: string | undefined;
+  readonly input?: unknown;
+  readonly timeout?: number | undefined;
+  readonly json?: boolean | undefined;
+}
+
+/**
+ * `rewind check <module>#<export>`: `checkSaga()` on the definition the module exports:
+ * every step failed, every compensation failed, the process crashed at every journal append,
+ * on a scratch store. Prints the cases as a matrix; exits 6 naming each broken case and the
+ * command that replays it.
+ */
+export function registerCheck(program: Command, deps: CliDeps): void {
+  program
+    .command('check')
+    .description("prove a saga: fail each step and compensation and crash at each journal append on a scratch store, and check its guarantees")
+    .argument('<target>', 'module#export: the module (relative to here; .ts works through tsx) and the export holding the definition (default: default)')
+    .option('--case <id>', 'run only this case (ids are in the matrix: happy, fail-step:<step>, crash-append:<path>:<n>, ...)')
+    .option('--input <json>', "the input of every run (the saga's input type, as JSON)", parseJson)
+    .option('--timeout <duration>', 'how long one case may take to settle', parseDuration)
+    .option('--json', 'print the report as JSON (checkSaga() CheckReport)')
+    .addHelpText('after', examples(
+      "rewind check ./dist/sagas/place-order.js#placeOrder --input '{\"orderId\":\"check\"}'",
+      'rewind check src/sagas/transfer.ts#transfer --case fail-compensation:debit',
+    ))
+    .action(async (target: string, options: CheckOptions, command: Command) => {
+      const ctx = new CommandContext(deps, command, options);
+      const definition = await loadDefinition(ctx, target);
+      const progress = options.json === true ? undefined : ctx.out;
+      let n = 0;
+      const report = await checkSaga(definition, {
+        input: options.input as JsonValue | undefined,
+        only: options.case,
+        caseTimeout: options.timeout,
+        onCase: (c) => {
+          n += 1;
+          const line = `checking ${definition.name} v${definition.version}: case ${n} ${c.id} ${c.violations.length === 0 ? 'ok' : 'VIOLATION'}`;
+          if (progress?.status !== undefined) progress.status(line);
+          else progress?.error(line);
+        },
+      });
+      // The command that replays a case: the same target and input.
+      const replay = `rewind check ${target}${options.input === undefined ? '' : ` --input '${JSON.stringify(options.input)}'`}`;
+      if (options.json === true) ctx.out.line(JSON.stringify(report, null, 2));
+      else for (const line of renderReport(ctx.out, report, replay)) ctx.out.line(line);
+      const broken = report.cases.filter((c) => c.violations.length > 0);
+      if (broken.length > 0) {
+        throw new ViolationError({
+          summary: `${broken.length} case(s) of saga "${report.saga}" broke a guarantee: ${broken.map((c) => c.id).join(', ')}. `
+            + `Replay one with ${replay} --case ${broken[0]!.id}`,
+        });
+      }
+    });
+}
+
+/**
+ * The definition `target` (`module#export`) names.
+ *
+ * @throws {@link CliNotFoundError} when the module or the export does not exist.
+ * @throws {@link CliUsageError} when the export is not a saga definition.
+ */
+async function loadDefinition(ctx: CommandContext, target: string): Promise<SagaDefinition> {
+  const hash = target.lastIndexOf('#');
+  const [file, name] = hash < 0 ? [target, 'default'] : [target.slice(0, hash), target.slice(hash + 1) || 'default'];
+  const module = await importModule(ctx.path(file), 'module');
+  if (!(name in module)) {
+    throw new CliNotFoundError({ what: `Export "${name}" of ${file}`, known: Object.keys(module), fix: 'Name the export holding the definition after #.' });
+  }
+  const value = module[name];
+  if (isDefinition(value)) return value;
+  throw new CliUsageError({
+    problem: `Export "${name}" of ${file} is ${typeof value === 'function' ? 'a function' : `a ${typeof value}`}, not a saga definition`,
+    fix: 'Export the definition saga() built (for a factory, export one built with test doubles).',
+  });
+}
+
+function renderReport(out: Output, report: CheckReport, replay: string): string[] {
+  const rows = report.cases.map((c) => [
+    c.id,
+    paint(out, statusPaint(c.status), c.status),
+    c.violations.length === 0 ? paint(out, 'green', 'ok') : paint(out, 'red', `${c.violations.length} violation(s)`),
+  ]);
+  const broken = report.cases.filter((c) => c.violations.length > 0);
+  return [
+    `check of saga ${report.saga} v${report.version}: ${report.cases.length} case(s), ${report.violations} violation(s)`,
+    ...table(out, ['CASE', 'STATUS', 'RESULT'], rows).map((line) => `  ${line}`),
+    ...broken.flatMap((c) => renderViolation(out, c, replay)),
+  ];
+}
+
+function renderViolation(out: Output, c: CheckCase, replay: string): string[] {
+  return [
+    '',
+    `${paint(out, 'red', 'violation')} in ${paint(out, 'bold', c.id)}: ${c.description}`,
+    ...c.violations.map((v) => `  - ${v}`),
+    `  replay: ${replay} --case ${c.id}`,
+  ];
+}

@@ -1,0 +1,68 @@
+import { Option, type Command } from 'commander';
+import { RUN_STATUSES, type RunStatus, type RunSummary } from '../../saga/index.js';
+import { CommandContext, type CliDeps } from '../context.js';
+import { paint, statusPaint } from '../output.js';
+import { examples, parsePositiveInt, parseSince, parseStatuses } from '../options.js';
+import { formatTime, oneLine, table } from '../render/text.js';
+
+interface RunsOptions {
+  readonly status?: RunStatus[] | undefined;
+  readonly saga?: string | undefined;
+  readonly since?: number | undefined;
+  readonly limit?: number | undefined;
+  readonly json?: boolean | undefined;
+}
+
+/**
+ * `rewind runs`: the runs in the store, newest first, as a table or `--json`. The status and
+ * saga filters are `SagaInspector.list()`'s own; `--since` (start time) and `--limit` are
+ * applied to its result.
+ */
+export function registerRuns(program: Command, deps: CliDeps): void {
+  program
+    .command('runs')
+    .description('list the runs in the store, newest first')
+    .addOption(new Option('--status <statuses>', `only runs with these statuses (comma-separated: ${RUN_STATUSES.join(', ')})`).argParser(parseStatuses))
+    .option('--saga <name>', 'only runs of this saga (any version)')
+    .option('--since <when>', 'only runs started since: a duration back from now (1h, 2d) or an ISO date', parseSince)
+    .option('--limit <n>', 'at most this many runs (the newest)', parsePositiveInt)
+    .option('--json', 'print the runs as JSON (SagaInspector.list() summaries, times in epoch ms)')
+    .addHelpText('after', examples(
+      'rewind runs --store sqlite:./rewind.db',
+      'rewind runs --status stuck,compensating --saga place-order',
+      'rewind runs --since 1h --limit 20 --json',
+    ))
+    .action(async (options: RunsOptions, command: Command) => {
+      const ctx = new CommandContext(deps, command, options);
+      const all = await ctx.withInspector((inspector) => inspector.list({ status: options.status, saga: options.saga }));
+      const since = options.since;
+      const matching = all
+        .filter((run) => since === undefined || run.startedAt >= since)
+        .sort((a, b) => b.startedAt - a.startedAt || a.runId.localeCompare(b.runId));
+      const runs = matching.slice(0, options.limit);
+      if (options.json === true) {
+        ctx.out.line(JSON.stringify(runs, null, 2));
+        return;
+      }
+      if (runs.length === 0) {
+        const filtered = options.status !== undefined || options.saga !== undefined || since !== undefined;
+        ctx.out.line(filtered ? 'No runs match these filters.' : 'No runs in this store.');
+        return;
+      }
+      for (const line of renderRuns(ctx, runs)) ctx.out.line(line);
+      const hidden = matching.length - runs.length;
+      if (hidden > 0) ctx.out.line(`(${hidden} more not shown; raise --limit)`);
+    });
+}
+
+function renderRuns(ctx: CommandContext, runs: readonly RunSummary[]): string[] {
+  const rows = runs.map((run) => [
+    run.runId,
+    `${run.saga} v${run.version}`,
+    paint(ctx.out, statusPaint(run.status), run.status),
+    formatTime(run.startedAt),
+    formatTime(run.updatedAt),
+    run.stuckReason === undefined ? '' : oneLine(run.stuckReason, 80),
+  ]);
+  return table(ctx.out, ['RUN', 'SAGA', 'STATUS', 'STARTED', 'UPDATED', 'STUCK BECAUSE'], rows);
+}

@@ -1,0 +1,112 @@
+/**
+ * What `cancel`, `retry` and `resolve` share: record one request through the engine, then
+ * carry the run on in this process until it settles (or `--timeout`), and report.
+ *
+ * Why this process drives the run: an engine is the only writer of the runs it holds, and
+ * does not watch for records others append. After a request the run must be carried on by
+ * an engine that has its saga's code, and the CLI's (with the config's sagas) is the one at
+ * hand. With `--no-wait` the engine is opened without sagas, so it records the request and
+ * calls nothing; the run goes on when an engine with its saga resumes it (`rewind recover`,
+ * or the service restarting).
+ *
+ * @module
+ */
+import type { RunState, RunStatus, SagaEngine } from '../saga/index.js';
+import type { CommandContext } from './context.js';
+import { UnsettledError } from './errors.js';
+import { paint } from './output.js';
+import { renderHeader, renderSteps } from './render/run.js';
+import { formatDuration } from './render/text.js';
+
+/** The options of a command that makes a request. */
+export interface DriveOptions {
+  /** How long to carry the run on after the request, in ms. */
+  readonly timeout: number;
+  /** `false` under `--no-wait`: record the request only. */
+  readonly wait: boolean;
+  readonly json?: boolean | undefined;
+}
+
+/** One request: what it is called, how to make it, and what the run should come to after it. */
+export interface RunRequest {
+  readonly runId: string;
+  /** What was asked, for the first line printed: `cancel requested: customer left`. */
+  readonly describe: (before: RunState) => string;
+  /** The one library call. */
+  readonly make: (engine: SagaEngine, before: RunState) => Promise<RunState>;
+  /** The statuses the run should come to; another one (or none before the timeout) exits 7. */
+  readonly expect: (before: RunState) => readonly RunStatus[];
+  /** What to do once the run came to an expected status, with the same engine (`--auto-verify`). */
+  readonly then?: ((engine: SagaEngine, after: RunState) => Promise<FollowUp>) | undefined;
+}
+
+/** What a request's follow-up found: printed after the run, and its failure thrown after that. */
+export interface FollowUp {
+  /** Its key beside `run` in the `--json` output. */
+  readonly key: string;
+  readonly value: unknown;
+  readonly lines: readonly string[];
+  /** Thrown once everything is printed (a violation exits 6). */
+  readonly failure?: Error | undefined;
+}
+
+/**
+ * Makes `request` and, unless `--no-wait`, waits for the run to settle; prints the run's
+ * header and steps after (or its state under `--json`).
+ *
+ * @throws the library's errors (`RunNotFoundError`, `RunStatusError`, ...): nothing was written.
+ * @throws {@link UnsettledError} when the run did not come to an expected status in time.
+ */
+export async function drive(ctx: CommandContext, request: RunRequest, options: DriveOptions): Promise<void> {
+  const { runId } = request;
+  await ctx.withEngine(async (engine) => {
+    // Read first: a run whose journal was found untrusted is refused here, before the engine
+    // would take it up.
+    const before = await engine.get(runId);
+    await request.make(engine, before);
+    const expected = request.expect(before);
+    if (!options.json) ctx.out.line(`${request.describe(before)} (recorded)`);
+    let settled = true;
+    let why = '';
+    if (!options.wait) {
+      why = 'recorded only (--no-wait)';
+    } else if (engine.unresumable().some((run) => run.runId === runId)) {
+      settled = false;
+      why = `saga "${before.saga}" v${before.version} is not in the config, so nothing here can carry the run on`;
+    } else {
+      const outcome = await engine.result(runId, { timeout: options.timeout });
+      settled = expected.includes(outcome.status);
+      if (!settled) why = outcome.status === 'running' || outcome.status === 'compensating' ? `still ${outcome.status} after ${formatDuration(options.timeout)}` : `it came to ${outcome.status}`;
+    }
+    const after = await engine.get(runId);
+    const followUp = settled && options.wait ? await request.then?.(engine, after) : undefined;
+    report(ctx, after, options, followUp);
+    if (!options.wait) {
+      if (!options.json) ctx.out.line(paint(ctx.out, 'gray', `${why}: the run goes on when an engine with its saga resumes it (rewind recover).`));
+      return;
+    }
+    if (followUp?.failure !== undefined) throw followUp.failure;
+    if (!settled) {
+      throw new UnsettledError({
+        summary: `Run "${runId}" did not come to ${expected.join(' or ')}: ${why}`,
+        fix: after.status === 'stuck'
+          ? `See why with rewind show ${runId}; then rewind retry or rewind resolve.`
+          : 'It goes on when an engine with its saga resumes it: rewind recover --config <file>, or the service restarting.',
+      });
+    }
+  }, { sagas: options.wait });
+}
+
+function report(ctx: CommandContext, state: RunState, options: DriveOptions, followUp: FollowUp | undefined): void {
+  if (options.json) {
+    ctx.out.line(JSON.stringify(followUp === undefined ? state : { run: state, [followUp.key]: followUp.value }, null, 2));
+    return;
+  }
+  for (const line of [...renderHeader(ctx.out, state), '', ...renderSteps(ctx.out, state).map((l) => `  ${l}`)]) ctx.out.line(line);
+  if (followUp !== undefined) for (const line of ['', ...followUp.lines]) ctx.out.line(line);
+}
+
+/** Who is named as having resolved a run when `--by` is not given: `REWIND_OPERATOR`, else the OS user. */
+export function defaultOperator(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  return env['REWIND_OPERATOR'] ?? env['USER'] ?? env['USERNAME'];
+}

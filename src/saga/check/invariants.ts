@@ -1,0 +1,142 @@
+/**
+ * What a finished check case must show: the guarantees of DESIGN.md's saga section, read
+ * from the run's journal, plus what the saga's own functions did (calls and `verify`).
+ * Each check returns sentences, so a report says what went wrong and where.
+ *
+ * @module
+ */
+import type { SagaDefinition } from '../definition.js';
+import type { JournalRecord, SagaEventType } from '../events.js';
+import { stepState, type RunState } from '../state.js';
+import type { EffectVerdict } from '../verify.js';
+import { expectedStatus, type CheckCaseSpec } from './cases.js';
+import type { ObservedCall } from './instrument.js';
+
+/** @internal What a finished case left behind. */
+export interface CaseEvidence {
+  readonly definition: SagaDefinition;
+  readonly spec: CheckCaseSpec;
+  readonly journal: readonly JournalRecord[];
+  readonly state: RunState;
+  readonly calls: readonly ObservedCall[];
+  /** Each step's verify, asked after the run ended. */
+  readonly verdicts: ReadonlyMap<string, EffectVerdict>;
+}
+
+/** @internal The violations of a finished case; empty when it kept every guarantee. */
+export function caseViolations(evidence: CaseEvidence): string[] {
+  const { state, spec } = evidence;
+  const out = [...gaps(evidence.journal), ...ending(state, expectedStatus(spec))];
+  if (state.status === 'completed') out.push(...completedOnce(evidence));
+  if (state.status === 'compensated') out.push(...compensatedOnce(evidence), ...reverseOrder(evidence));
+  out.push(...repeatedCompensations(evidence), ...effects(evidence));
+  return out;
+}
+
+function gaps(journal: readonly JournalRecord[]): string[] {
+  const gap = journal.findIndex((record, i) => record.seq !== i + 1);
+  return gap < 0 ? [] : [`the journal has a gap: record ${gap + 1} has seq ${journal[gap]!.seq}`];
+}
+
+function ending(state: RunState, expected: 'completed' | 'compensated'): string[] {
+  if (state.status === expected) return [];
+  if (state.status === 'stuck') {
+    const stuck = state.stuck;
+    return [`the run ended stuck on the ${stuck?.phase ?? '?'} of step "${stuck?.step ?? '?'}": ${stuck?.error.message ?? 'no error recorded'}`];
+  }
+  if (state.status === 'compensated' && state.compensation?.cause === 'step-failed') {
+    const step = state.compensation.step;
+    const error = stepState(state, step)?.forward?.failures.at(-1)?.error.message ?? 'no error recorded';
+    return [`the run was expected to complete, but compensated: step "${step}" failed: ${error}`];
+  }
+  return [`the run was expected to end ${expected}, but it is ${state.status}`];
+}
+
+function count(journal: readonly JournalRecord[], step: string, ...types: SagaEventType[]): number {
+  return journal.filter(({ event }) => types.includes(event.type) && 'step' in event && event.step === step).length;
+}
+
+function resolvedAs(journal: readonly JournalRecord[], step: string, action: string): number {
+  return journal.filter(({ event }) => event.type === 'resolved' && event.step === step && event.action === action).length;
+}
+
+function completedOnce({ definition, journal }: CaseEvidence): string[] {
+  const out: string[] = [];
+  for (const step of definition.steps) {
+    const succeeded = count(journal, step.name, 'step-succeeded');
+    if (succeeded !== 1) out.push(`the run completed, but step "${step.name}" succeeded ${succeeded} times`);
+    const confirmed = count(journal, step.name, 'confirm-succeeded') + resolvedAs(journal, step.name, 'confirmed');
+    if (step.kind === 'tcc' && confirmed !== 1) out.push(`the run completed, but TCC step "${step.name}" was confirmed ${confirmed} times`);
+  }
+  if (journal.some(({ event }) => event.type.startsWith('compensation'))) out.push('the run completed, but its journal has compensation events');
+  return out;
+}
+
+function compensatedOnce({ definition, journal }: CaseEvidence): string[] {
+  const out: string[] = [];
+  for (const step of definition.steps) {
+    const started = count(journal, step.name, 'step-started') > 0;
+    const done = count(journal, step.name, 'compensation-succeeded', 'compensation-skipped') + resolvedAs(journal, step.name, 'compensated');
+    if (started && done !== 1) out.push(`step "${step.name}" started, and its compensation was recorded as done ${done} times, not once`);
+    if (!started && step.kind === 'step' && count(journal, step.name, 'compensation-started', 'compensation-skipped') > 0) {
+      out.push(`step "${step.name}" never started, but was compensated`);
+    }
+  }
+  return out;
+}
+
+/** A step's compensation begins only after those of the started steps that run after it ended. */
+function reverseOrder({ definition, journal }: CaseEvidence): string[] {
+  const seqOf = (step: string, pick: 'first' | 'last', types: readonly SagaEventType[]) => {
+    const matching = journal.filter(({ event }) => 'step' in event && event.step === step && types.includes(event.type));
+    return (pick === 'first' ? matching[0] : matching.at(-1))?.seq;
+  };
+  const out: string[] = [];
+  for (const downstream of definition.steps) {
+    if (seqOf(downstream.name, 'first', ['step-started']) === undefined) continue;
+    const ended = seqOf(downstream.name, 'last', ['compensation-succeeded', 'compensation-skipped', 'resolved']) ?? Infinity;
+    for (const upstream of downstream.after) {
+      const began = seqOf(upstream, 'first', ['compensation-started', 'compensation-skipped']) ?? Infinity;
+      if (began < ended) out.push(`the compensation of "${upstream}" began (seq ${began}) before that of "${downstream.name}", which runs after it, ended (seq ${ended})`);
+    }
+  }
+  return out;
+}
+
+/**
+ * A compensation that ran more than once (a retry, or a re-run after a crash) must succeed
+ * when there is nothing left to undo. A call that failed after an earlier one had done its
+ * work (returned) says it does not. (One that fails every time is a failing compensation,
+ * reported by the run's ending, not a repeat.)
+ */
+function repeatedCompensations({ definition, calls }: CaseEvidence): string[] {
+  const out: string[] = [];
+  for (const step of definition.steps) {
+    const ran = calls.filter((c) => c.handler === 'compensate' && c.step === step.name);
+    const worked = ran.findIndex((c) => c.error === undefined);
+    const failed = worked < 0 ? undefined : ran.slice(worked + 1).find((c) => c.error !== undefined);
+    if (failed === undefined) continue;
+    out.push(`the compensation of step "${step.name}" ran ${ran.length} times, and after a call that did its work a repeated call failed ("${failed.error}"): it is not idempotent; a compensation must succeed when there is nothing left to undo`);
+  }
+  return out;
+}
+
+/** What each step's verify says now: in place after a completed run, gone after a compensated one. */
+function effects({ definition, state, calls, verdicts }: CaseEvidence): string[] {
+  const out: string[] = [];
+  for (const step of definition.steps) {
+    const verdict = verdicts.get(step.name);
+    if (verdict === undefined || verdict.kind === 'no-verify') continue;
+    if (verdict.kind === 'error') {
+      out.push(`the verify of step "${step.name}" could not answer: ${verdict.error}`);
+    } else if (state.status === 'completed' && verdict.kind === 'not-in-place') {
+      const differences = verdict.differences.length === 0 ? '' : `: ${verdict.differences.join('; ')}`;
+      out.push(`the run completed, but the verify of step "${step.name}" says its effect is not in place${differences}`);
+    } else if (state.status === 'compensated' && verdict.kind === 'in-place' && stepState(state, step.name)?.compensation?.status === 'succeeded') {
+      const ran = calls.filter((c) => c.handler === 'compensate' && c.step === step.name).length;
+      const idempotent = ran > 1 ? ` (its compensation ran ${ran} times: it may not be idempotent)` : '';
+      out.push(`the run compensated, but the verify of step "${step.name}" says its effect is still in place${idempotent}`);
+    }
+  }
+  return out;
+}

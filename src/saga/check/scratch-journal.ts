@@ -1,0 +1,100 @@
+/**
+ * The journal of a scratch run: a real (SQLite) journal, seen through a wrapper that counts
+ * appends, knows when none is in flight, and can cut the power.
+ *
+ * @module
+ */
+import type { Journal } from '../../store/index.js';
+
+/** What every call to a journal whose power was cut rejects with. */
+export class PowerCutError extends Error {
+  override readonly name = 'PowerCutError';
+}
+
+/**
+ * @internal Wraps `real` so that appends 1..`durableAppends` go through and, from the next
+ * one on, every call fails: the process died as it wrote that append (appends before it
+ * are durable; it and everything after are lost). The process goes on meanwhile, so calls
+ * the engine launched after the last durable append run to their end, as they would have
+ * up to the moment of the cut. `Infinity`: never cut.
+ */
+export class ScratchJournal {
+  /** The wrapped journal, to hand to `openEngine({ store })`. */
+  readonly journal: Journal;
+  /** Resolves when the power is cut. */
+  readonly cut: Promise<void>;
+  readonly #real: Journal;
+  readonly #limit: number;
+  #issued = 0;
+  #committed = 0;
+  #pending = 0;
+  #down = false;
+  #onCut!: () => void;
+  #idle: (() => void)[] = [];
+
+  constructor(real: Journal, durableAppends = Infinity) {
+    this.#real = real;
+    this.#limit = durableAppends;
+    this.cut = new Promise((resolve) => (this.#onCut = resolve));
+    const wrapped: Partial<Journal> = {
+      append: (stream, records, options) => this.#append(stream, records, options),
+      read: (stream, options) => this.#guard(() => real.read(stream, options)),
+      streams: (options) => this.#guard(() => real.streams(options)),
+    };
+    // A proxy, so that whatever else the store offers (stats, coordination) reaches it unchanged.
+    this.journal = new Proxy(real, {
+      get: (target, key) => {
+        if (typeof key === 'string' && Object.hasOwn(wrapped, key)) return wrapped[key as keyof Journal];
+        // The journal itself as the receiver: its getters and methods use private fields.
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  /** Appends that became durable. */
+  get appends(): number {
+    return this.#committed;
+  }
+
+  /** True once the power was cut. */
+  get isCut(): boolean {
+    return this.#down;
+  }
+
+  /** Resolves when no append is in flight (at once if none is). */
+  idle(): Promise<void> {
+    if (this.#pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /** Closes the real journal. */
+  close(): Promise<void> {
+    return this.#real.close();
+  }
+
+  async #append(...args: Parameters<Journal['append']>): ReturnType<Journal['append']> {
+    if (this.#down) throw this.#error();
+    if (++this.#issued > this.#limit) {
+      this.#down = true;
+      this.#onCut();
+      throw this.#error();
+    }
+    this.#pending++;
+    try {
+      const result = await this.#real.append(...args);
+      this.#committed++;
+      return result;
+    } finally {
+      if (--this.#pending === 0) for (const resolve of this.#idle.splice(0)) resolve();
+    }
+  }
+
+  #guard<T>(call: () => Promise<T>): Promise<T> {
+    return this.#down ? Promise.reject(this.#error()) : call();
+  }
+
+  #error(): PowerCutError {
+    return new PowerCutError(`the power was cut after journal append ${this.#limit} (simulated by checkSaga)`);
+  }
+}

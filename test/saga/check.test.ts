@@ -1,0 +1,102 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../src/errors.js';
+import { checkSaga, saga, type CheckCase } from '../../src/saga/index.js';
+import { Ledger, payAndShip } from '../fixtures/sagas/non-idempotent-compensation.js';
+import { OrderWorld, orderEffects } from '../fixtures/sagas/order-effects.js';
+
+const input = { orderId: 'check' };
+const broken = (report: { cases: CheckCase[] }) => report.cases.filter((c) => c.violations.length > 0 || c.status === 'error');
+
+describe('checkSaga', () => {
+  it('passes a well-behaved saga with zero violations, covering every step, compensation and journal append', async () => {
+    const seen: string[] = [];
+    const report = await checkSaga(orderEffects(new OrderWorld()), { input, onCase: (c) => seen.push(c.id) });
+    expect(broken(report)).toEqual([]);
+    expect(report).toMatchObject({ saga: 'order-effects', version: 1, violations: 0 });
+    const ids = report.cases.map((c) => c.id);
+    expect(seen).toEqual(ids);
+    expect(ids.slice(0, 9)).toEqual([
+      'happy',
+      'fail-step:create-order', 'fail-step:reserve-stock', 'fail-step:coupon', 'fail-step:charge',
+      'fail-compensation:create-order', 'fail-compensation:reserve-stock', 'fail-compensation:coupon', 'fail-compensation:charge',
+    ]);
+    // Every append of every crash-free path is a crash point: the happy path of this DAG makes
+    // six appends (one per outcome, with the next calls' starts, then the confirmation).
+    expect(ids.filter((id) => id.startsWith('crash-append:happy:'))).toEqual([1, 2, 3, 4, 5, 6].map((n) => `crash-append:happy:${n}`));
+    for (const step of ['create-order', 'reserve-stock', 'coupon', 'charge']) {
+      expect(ids.some((id) => id.startsWith(`crash-append:fail-step:${step}:`))).toBe(true);
+    }
+    expect(report.cases.find((c) => c.id === 'happy')?.status).toBe('completed');
+    expect(report.cases.filter((c) => c.id.startsWith('fail-')).every((c) => c.status === 'compensated')).toBe(true);
+    expect(report.cases.find((c) => c.id === 'crash-append:happy:2')?.description).toMatch(/dies as it writes journal append 3 \(appends 1..2 are durable\)/);
+  });
+
+  it('finds a compensation that is not idempotent: a crash after it ran, before its outcome was journaled, makes recovery run it again', async () => {
+    const report = await checkSaga(payAndShip(new Ledger()), { input });
+    const crash = report.cases.find((c) => c.id === 'crash-append:fail-step:ship:6');
+    expect(crash?.description).toMatch(/step "ship" fails every attempt, and the process dies as it writes journal append 7/);
+    expect(crash?.status).toBe('stuck');
+    expect(crash?.violations).toEqual([
+      'the run ended stuck on the compensation of step "charge-card": this charge was already refunded',
+      'the compensation of step "charge-card" ran 3 times, and after a call that did its work a repeated call failed ("this charge was already refunded"): it is not idempotent; a compensation must succeed when there is nothing left to undo',
+    ]);
+    // A failed refund that did its work and is retried shows it too; nothing else is wrong with the saga.
+    expect(broken(report).map((c) => c.id).sort()).toEqual(['crash-append:fail-step:charge-card:4', 'crash-append:fail-step:ship:6', 'fail-compensation:charge-card']);
+    expect(report.violations).toBe(6);
+
+    const replay = await checkSaga(payAndShip(new Ledger()), { input, only: 'crash-append:fail-step:ship:6' });
+    expect(replay.cases).toEqual([crash]);
+  });
+
+  it('reports a compensation that leaves its effect in place, as the step\'s verify sees it', async () => {
+    const report = await checkSaga(orderEffects(new OrderWorld(), { leaky: ['reserve-stock'] }), { input, only: 'fail-step:charge' });
+    expect(report.cases).toMatchObject([{
+      id: 'fail-step:charge',
+      status: 'compensated',
+      violations: ['the run compensated, but the verify of step "reserve-stock" says its effect is still in place'],
+    }]);
+  });
+
+  it('reports a verify that cannot answer, and a compensation that fails when there is nothing to undo', async () => {
+    const unverifiable = await checkSaga(orderEffects(new OrderWorld(), { brokenVerify: 'coupon' }), { input, only: 'happy' });
+    expect(unverifiable.cases[0]?.violations).toEqual(['the verify of step "coupon" could not answer: the verify of step "coupon" threw: the inventory service is down']);
+
+    const rows = new Set<string>();
+    const strict = saga('strict', { compensationRetry: { attempts: 2 } })
+      .step('book', {
+        run: (ctx) => Promise.resolve(void rows.add(ctx.idempotencyKey)),
+        compensate: (ctx) => (rows.delete(ctx.idempotencyKey) ? Promise.resolve() : Promise.reject(new Error('no booking to cancel'))),
+      });
+    const report = await checkSaga(strict, { only: 'fail-step:book' });
+    expect(report.cases).toMatchObject([{ status: 'stuck', violations: ['the run ended stuck on the compensation of step "book": no booking to cancel'] }]);
+  });
+
+  it('refuses a case id the saga does not have, and reports a crash point past the end of its path as an error', async () => {
+    const definition = payAndShip(new Ledger());
+    await expect(checkSaga(definition, { only: 'fail-step:nope' })).rejects.toThrow(InvalidArgumentError);
+    await expect(checkSaga(definition, { only: 'crash-append:happy:x' })).rejects.toThrow(/options.only must be a case id of saga "pay-and-ship" version 1/);
+    await expect(checkSaga(definition, { input: new Date() as never })).rejects.toThrow(InvalidArgumentError);
+    const past = await checkSaga(definition, { input, only: 'crash-append:happy:40' });
+    expect(past.cases).toMatchObject([{ status: 'error', violations: [expect.stringMatching(/made only 4 journal appends, so there is no append 40/)] }]);
+  });
+
+  it('removes its scratch store when it is done', async () => {
+    // A temporary directory of its own, so that nothing else running meanwhile is counted.
+    const own = mkdtempSync(join(tmpdir(), 'rewind-check-test-'));
+    const previous = process.env['TMPDIR'];
+    process.env['TMPDIR'] = own;
+    try {
+      const seen: string[][] = [];
+      await checkSaga(payAndShip(new Ledger()), { input, only: 'crash-append:happy:2', onCase: () => seen.push(readdirSync(own)) });
+      expect(seen).toEqual([[expect.stringMatching(/^rewind-check-/)]]);
+      expect(readdirSync(own)).toEqual([]);
+    } finally {
+      if (previous === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = previous;
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,236 @@
+/**
+ * Engines as workers on one PostgreSQL journal, in one process (each with its own pool, as
+ * separate processes would have): claims, leases, fencing, hand-overs and results across
+ * workers. The multi-process SIGKILL torture is test/crash/pg-workers.test.ts.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { sleep } from '../../../src/scope/index.js';
+import { openEngine, saga, type EngineFault, type RunLease, type SagaEngine, type WorkerOptions } from '../../../src/saga/index.js';
+import { PG_URL, dropSchemas, freshSchema, noteSkipWithoutPg, pgUrlWithSchema } from '../../helpers/pg.js';
+import { journalOf } from '../engine/helpers.js';
+import { takeLease, until, workOf } from './pg-work.js';
+
+noteSkipWithoutPg('test/saga/workers/workers.test.ts');
+afterAll(dropSchemas);
+
+const engines: SagaEngine[] = [];
+afterEach(async () => {
+  await Promise.allSettled(engines.splice(0).map((engine) => engine.close()));
+});
+
+/** A worker engine on `schema`; closed after the test. Faults are collected in `faults`. */
+async function worker(schema: string, worker: WorkerOptions, sagas: Parameters<typeof openEngine>[0]['sagas'] = []) {
+  const engine = await openEngine({ store: pgUrlWithSchema(schema), sagas, worker });
+  engines.push(engine);
+  const faults: EngineFault[] = [];
+  engine.onError((fault) => faults.push(fault));
+  return { engine, faults };
+}
+
+/** A saga whose steps record the lease they ran under; `b` waits for `gate` (or its signal). */
+function leased(seen: { step: string; lease: RunLease | undefined; attempt: number }[], gate: () => Promise<void> = () => Promise.resolve()) {
+  const record = (step: string) => (ctx: { lease?: RunLease | undefined; attempt: number }) => {
+    seen.push({ step, lease: ctx.lease, attempt: ctx.attempt });
+  };
+  return saga('leased')
+    .step('a', { run: (ctx) => Promise.resolve(record('a')(ctx)) })
+    .step('b', {
+      run: async (ctx) => {
+        record('b')(ctx);
+        await Promise.race([gate(), sleep(60_000, { signal: ctx.signal })]);
+        return 'b';
+      },
+    });
+}
+
+describe.skipIf(PG_URL === undefined)('saga engine as one of many workers on PostgreSQL', () => {
+  it('drives a run it starts under the lease it claimed with the start, and marks the work done when the run ends', async () => {
+    const schema = freshSchema('workers');
+    const seen: { step: string; lease: RunLease | undefined; attempt: number }[] = [];
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const def = leased(seen, () => gate);
+    const { engine, faults } = await worker(schema, { id: 'w-a' }, [def]);
+    const run = await engine.start(def, null, { id: 'r1' });
+    expect(await workOf(schema, 'r1')).toMatchObject({ state: 'open', owner: 'w-a', token: 1 });
+    open();
+    expect(await run.result({ timeout: '5s' })).toMatchObject({ status: 'completed' });
+    expect(seen.map((s) => [s.step, s.lease])).toEqual([['a', { owner: 'w-a', token: 1 }], ['b', { owner: 'w-a', token: 1 }]]);
+    expect(await workOf(schema, 'r1')).toMatchObject({ state: 'done' });
+    expect(faults).toEqual([]);
+  });
+
+  it('hands runs written for any worker to an idle worker through notifications, with polling an hour away', async () => {
+    const schema = freshSchema('workers');
+    const seen: { step: string; lease: RunLease | undefined; attempt: number }[] = [];
+    const def = leased(seen);
+    const { engine: idle } = await worker(schema, { id: 'w-idle', pollInterval: '1h' }, [def]);
+    const { engine: client } = await worker(schema, { id: 'client', maxRuns: 0, pollInterval: '50ms' }, [def]);
+    const startedAt = Date.now();
+    const runs = await Promise.all(Array.from({ length: 5 }, (_, i) => client.start(def, null, { id: `n${i}` })));
+    expect(runs.every((run) => run.created)).toBe(true);
+    // result() on the client follows runs another worker drives, in the journal.
+    const outcomes = await Promise.all(runs.map((run) => run.result({ timeout: '10s' })));
+    expect(outcomes.map((o) => o.status)).toEqual(Array(5).fill('completed'));
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+    expect(new Set(seen.map((s) => s.lease?.owner))).toEqual(new Set(['w-idle']));
+    expect(idle.state).toBe('open');
+  });
+
+  it('releases its leases when it closes, so another worker takes its runs over at once', async () => {
+    const schema = freshSchema('workers');
+    const seen: { step: string; lease: RunLease | undefined; attempt: number }[] = [];
+    const def = leased(seen, () => new Promise(() => undefined));
+    const { engine: first } = await worker(schema, { id: 'w-first', leaseTtl: '1m' }, [def]);
+    // Listening before the run starts: with polling an hour away, only the release's notification can wake it.
+    const second = await worker(schema, { id: 'w-second', pollInterval: '1h' }, [leased(seen)]);
+    await first.start(def, null, { id: 'handed' });
+    await until(() => seen.some((s) => s.step === 'b'), 5_000, 'step b to start on w-first');
+    const closedAt = Date.now();
+    await first.close();
+    expect(await workOf(schema, 'handed')).not.toMatchObject({ owner: 'w-first' });
+    const outcome = await second.engine.result('handed', { timeout: '10s' });
+    expect(outcome).toMatchObject({ status: 'completed' });
+    // Taken over in well under the minute the lease would have lasted.
+    expect(Date.now() - closedAt).toBeLessThan(5_000);
+    const b = seen.filter((s) => s.step === 'b');
+    expect(b.map((s) => [s.lease?.owner, s.lease?.token, s.attempt])).toEqual([['w-first', 1, 1], ['w-second', 2, 2]]);
+    expect(second.faults).toEqual([]);
+  });
+
+  it('aborts the calls of a run whose lease another worker took, and appends nothing more to it', async () => {
+    const schema = freshSchema('workers');
+    const seen: { step: string; lease: RunLease | undefined; attempt: number }[] = [];
+    let aborted: unknown;
+    const def = saga('slow').step('b', {
+      run: async (ctx) => {
+        seen.push({ step: 'b', lease: ctx.lease, attempt: ctx.attempt });
+        await sleep(60_000, { signal: ctx.signal }).catch((error: unknown) => {
+          aborted = error;
+          throw error;
+        });
+      },
+    });
+    const { engine, faults } = await worker(schema, { id: 'w-paused', leaseTtl: '600ms' }, [def]);
+    const run = await engine.start(def, null, { id: 'taken' });
+    await until(() => seen.length === 1, 5_000, 'the step to start');
+    const before = (await journalOf(engine.journal, 'taken')).length;
+    await takeLease(schema, 'taken', 'w-intruder');
+    // The heartbeat finds the lease gone within a renewal (a third of 600 ms).
+    await until(() => aborted !== undefined, 2_000, 'the step to see its signal abort');
+    expect(String(aborted)).toMatch(/lost its lease on the run/);
+    await until(() => faults.length > 0, 2_000, 'the fault to be reported');
+    expect(faults[0]).toMatchObject({ runId: 'taken' });
+    await sleep(300);
+    expect((await journalOf(engine.journal, 'taken')).length, 'nothing was appended after the lease was lost').toBe(before);
+    // Its result is now another worker's business: past the timeout, the run is still running.
+    expect(await run.result({ timeout: '200ms' })).toEqual({ status: 'running', runId: 'taken' });
+  });
+
+  it('refuses the append of a worker that lost its lease before it noticed (FencedWriteError), and stops the run there', async () => {
+    const schema = freshSchema('workers');
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const seen: { step: string; lease: RunLease | undefined; attempt: number }[] = [];
+    const def = leased(seen, () => gate);
+    // Renewals a minute apart: the fence, not the heartbeat, catches it.
+    const { engine, faults } = await worker(schema, { id: 'w-late', leaseTtl: '3m' }, [def]);
+    await engine.start(def, null, { id: 'fenced' });
+    await until(() => seen.some((s) => s.step === 'b'), 5_000, 'step b to start');
+    const before = (await journalOf(engine.journal, 'fenced')).length;
+    await takeLease(schema, 'fenced', 'w-intruder');
+    open();
+    await until(() => faults.length > 0, 5_000, 'the fenced append to be reported');
+    expect(faults[0]).toMatchObject({ runId: 'fenced', error: { code: 'FENCED_WRITE', token: 1, currentToken: 2, owner: 'w-intruder' } });
+    expect((await journalOf(engine.journal, 'fenced')).length).toBe(before);
+    expect(engine.journal.stats().fenced).toBe(1);
+  });
+
+  it('gives up a run that waits longer than its lease lasts, with the wake-up time as due, and a worker takes it up then', async () => {
+    const schema = freshSchema('workers');
+    const attempts: { at: number; lease: RunLease | undefined }[] = [];
+    const def = saga('late-retry').step('flaky', {
+      retry: { attempts: 2, backoff: { initial: '1500ms', jitter: false } },
+      run: (ctx) => {
+        attempts.push({ at: Date.now(), lease: ctx.lease });
+        return ctx.attempt === 1 ? Promise.reject(new Error('not yet')) : Promise.resolve('ok');
+      },
+    });
+    const { engine } = await worker(schema, { id: 'w-wait', leaseTtl: '500ms', pollInterval: '1h' }, [def]);
+    const run = await engine.start(def, null, { id: 'waits' });
+    await until(async () => (await workOf(schema, 'waits'))?.owner === null, 2_000, 'the lease to be released');
+    const work = await workOf(schema, 'waits');
+    const wakeAt = (await engine.get('waits')).steps['flaky']?.forward?.wakeAt;
+    expect(work).toMatchObject({ state: 'open', owner: null });
+    expect(work?.dueAt?.getTime()).toBe(wakeAt);
+    expect(await run.result({ timeout: '5s' })).toMatchObject({ status: 'completed' });
+    expect(attempts[1]!.at).toBeGreaterThanOrEqual(wakeAt!);
+    // Claimed again (a new token) by its own timer: polling is an hour away.
+    expect(attempts.map((a) => a.lease)).toEqual([{ owner: 'w-wait', token: 1 }, { owner: 'w-wait', token: 2 }]);
+  });
+
+  it('keeps a run that waits less than its lease lasts, under the same lease', async () => {
+    const schema = freshSchema('workers');
+    const leases: (RunLease | undefined)[] = [];
+    const def = saga('quick-retry').step('flaky', {
+      retry: { attempts: 3, backoff: { initial: '50ms', jitter: false } },
+      run: (ctx) => {
+        leases.push(ctx.lease);
+        return ctx.attempt < 3 ? Promise.reject(new Error('not yet')) : Promise.resolve('ok');
+      },
+    });
+    const { engine } = await worker(schema, { id: 'w-keep', leaseTtl: '5s' }, [def]);
+    expect(await (await engine.start(def, null, { id: 'keeps' })).result({ timeout: '5s' })).toMatchObject({ status: 'completed' });
+    expect(leases).toEqual([1, 2, 3].map(() => ({ owner: 'w-keep', token: 1 })));
+  });
+
+  it('gives up a stuck run until an operator resolves it, and the resolution from another worker resumes it', async () => {
+    const schema = freshSchema('workers');
+    const def = saga('stuck')
+      .step('a', { run: () => Promise.resolve('a'), compensate: () => Promise.reject(new Error('the refund service is down')), compensationRetry: { attempts: 1 } })
+      .step('b', { run: () => Promise.reject(new Error('no stock')), retry: { attempts: 1 } });
+    const { engine: a } = await worker(schema, { id: 'w-stuck' }, [def]);
+    const { engine: b } = await worker(schema, { id: 'w-operator', pollInterval: '50ms' }, [def]);
+    const run = await a.start(def, null, { id: 'stuck-1' });
+    expect(await run.result({ timeout: '5s' })).toMatchObject({ status: 'stuck', step: 'a', phase: 'compensation' });
+    await until(async () => (await workOf(schema, 'stuck-1'))?.owner === null, 2_000, 'the stuck run to be given up');
+    expect((await workOf(schema, 'stuck-1'))?.dueAt?.getUTCFullYear()).toBe(9999);
+    const state = await b.resolve('stuck-1', { step: 'a', action: 'compensated', reason: 'refunded by hand', by: 'ops' });
+    expect(state.status).toBe('compensating');
+    expect(await b.result('stuck-1', { timeout: '5s' })).toMatchObject({ status: 'compensated' });
+  });
+
+  it('cancels a run another worker drives: that worker gives it up without a fault, and it compensates', async () => {
+    const schema = freshSchema('workers');
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const compensated: string[] = [];
+    const def = saga('cancel-remote')
+      .step('a', { run: () => Promise.resolve('a'), compensate: () => Promise.resolve(void compensated.push('a')) })
+      .step('b', { run: () => gate.then(() => 'b'), compensate: () => Promise.resolve(void compensated.push('b')) });
+    const driver = await worker(schema, { id: 'w-driver' }, [def]);
+    const requester = await worker(schema, { id: 'w-requester', pollInterval: '50ms' }, [def]);
+    await driver.engine.start(def, null, { id: 'cancelled' });
+    await until(async () => (await driver.engine.get('cancelled')).steps['b']?.forward?.status === 'running', 5_000, 'step b to start');
+    const state = await requester.engine.cancel('cancelled', 'the customer left');
+    expect(state).toMatchObject({ status: 'compensating', cancel: { reason: 'the customer left' } });
+    open();
+    expect(await requester.engine.result('cancelled', { timeout: '10s' })).toMatchObject({ status: 'compensated', cause: { cause: 'cancel-requested' } });
+    expect(compensated.sort()).toEqual(['a', 'b']);
+    expect(driver.faults).toEqual([]);
+    expect(requester.faults).toEqual([]);
+  });
+
+  it('rejects the result() calls of a client still waiting when it closes', async () => {
+    const schema = freshSchema('workers');
+    const def = leased([], () => new Promise(() => undefined));
+    const { engine: client } = await worker(schema, { id: 'client-only', maxRuns: 0 }, [def]);
+    const run = await client.start(def, null, { id: 'orphan' });
+    const waiting = run.result();
+    // Past its first read of the journal: a read still in flight when a PostgreSQL journal
+    // closes does not settle (reported to the store's owner).
+    await sleep(300);
+    await client.close();
+    await expect(waiting).rejects.toMatchObject({ code: 'SAGA_ENGINE_CLOSED' });
+  });
+});
