@@ -87,6 +87,15 @@ function compensatedOnce({ definition, journal }: CaseEvidence): string[] {
 
 /** A step's compensation begins only after those of the started steps that run after it ended. */
 function reverseOrder({ definition, journal }: CaseEvidence): string[] {
+  return reverseOrderViolations(definition, journal);
+}
+
+/**
+ * @internal The ways `journal` breaks reverse DAG order: a step's compensation began
+ * before the compensation of a started step that runs after it had ended. Shared with the
+ * engine's simulation tests, which check the same guarantee.
+ */
+export function reverseOrderViolations(definition: SagaDefinition, journal: readonly JournalRecord[]): string[] {
   const seqOf = (step: string, pick: 'first' | 'last', types: readonly SagaEventType[]) => {
     const matching = journal.filter(({ event }) => 'step' in event && event.step === step && types.includes(event.type));
     return (pick === 'first' ? matching[0] : matching.at(-1))?.seq;

@@ -1,6 +1,7 @@
 // The guarantees of DESIGN.md's saga section, checked on a finished simulated run. Each
 // check returns the list of violations, so that a failing seed says what went wrong.
-import { apply, plan, reduce, type JournalRecord, type SagaDefinition, type SagaEventType } from '../../../src/saga/index.js';
+import { apply, plan, reduce, type SagaEventType } from '../../../src/saga/index.js';
+import { reverseOrderViolations } from '../../../src/saga/check/invariants.js';
 import type { SimulatedEngine } from './engine-loop.js';
 
 export function violations(engine: SimulatedEngine): string[] {
@@ -57,24 +58,6 @@ export function violations(engine: SimulatedEngine): string[] {
     const late = journal.find(({ seq, event }) => seq > since && (event.type === 'step-started' || event.type === 'confirm-started'));
     if (late !== undefined) out.push(`a step started at seq ${late.seq}, after compensation began at seq ${since}`);
     out.push(...reverseOrderViolations(definition, journal));
-  }
-  return out;
-}
-
-/** A step's compensation begins only after the compensations of the started steps that run after it ended. */
-function reverseOrderViolations(definition: SagaDefinition, journal: readonly JournalRecord[]): string[] {
-  const seqOf = (step: string, pick: 'first' | 'last', types: readonly SagaEventType[]) => {
-    const matching = journal.filter(({ event }) => 'step' in event && event.step === step && types.includes(event.type));
-    return (pick === 'first' ? matching[0] : matching.at(-1))?.seq;
-  };
-  const out: string[] = [];
-  for (const downstream of definition.steps) {
-    if (seqOf(downstream.name, 'first', ['step-started']) === undefined) continue;
-    const ended = seqOf(downstream.name, 'last', ['compensation-succeeded', 'compensation-skipped', 'resolved']) ?? Infinity;
-    for (const upstream of downstream.after) {
-      const began = seqOf(upstream, 'first', ['compensation-started', 'compensation-skipped']) ?? Infinity;
-      if (began < ended) out.push(`"${upstream}" compensation began at seq ${began} before "${downstream.name}" (after it) ended at ${ended}`);
-    }
   }
   return out;
 }
