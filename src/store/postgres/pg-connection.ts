@@ -18,10 +18,20 @@ export type CommitMode = 'sync' | 'async';
  * `error` with no listener, which crashes the process. Every borrow attaches one, and a
  * connection that reported an error is released with it, so the pool destroys it and the
  * next borrow gets a fresh one.
+ *
+ * A connection can also die before it is ever borrowed: one terminated while it opens
+ * delivers the server's FATAL in the same read as its ReadyForQuery, between the pool
+ * dropping its listener and a borrow adding one. So every new connection gets a listener
+ * for its whole life, which marks it dead; a borrow that draws a dead one destroys it and
+ * draws again, rather than failing on an error it could not classify.
  */
 export class PgConnections {
   readonly #pool: PgPool;
   readonly #url: () => string;
+  readonly #dead = new WeakSet<PgPoolClient>();
+  readonly #watch = (client: PgPoolClient): void => {
+    client.on('error', () => this.#dead.add(client));
+  };
   readonly #begin: Record<CommitMode, string> = {
     sync: 'BEGIN',
     // One round trip: without parameters, pg sends both statements as one simple query.
@@ -32,6 +42,12 @@ export class PgConnections {
   constructor(pool: PgPool, url: () => string) {
     this.#pool = pool;
     this.#url = url;
+    pool.on('connect', this.#watch);
+  }
+
+  /** Stops watching the pool's new connections (a user's pool outlives the store). */
+  dispose(): void {
+    this.#pool.removeListener('connect', this.#watch);
   }
 
   /**
@@ -48,12 +64,7 @@ export class PgConnections {
    * @throws what `work` throws, classified (`StoreUnavailableError` for a lost connection, with `retryable`)
    */
   async run<T>(operation: string, work: (client: PgPoolClient, discard: () => void) => Promise<T>): Promise<T> {
-    let client: PgPoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (error) {
-      throw classifyPgError(error, this.#url(), operation, true);
-    }
+    const client = await this.#borrow(operation);
     let lost: Error | undefined;
     let discarded = false;
     const onError = (error: Error): void => {
@@ -73,6 +84,20 @@ export class PgConnections {
       client.removeListener('error', onError);
       // With an argument, the pool destroys the connection instead of keeping it.
       client.release(lost ?? discarded);
+    }
+  }
+
+  /** Checks out a live connection; each dead one drawn is destroyed, which bounds the draws by the pool's size. */
+  async #borrow(operation: string): Promise<PgPoolClient> {
+    for (;;) {
+      let client: PgPoolClient;
+      try {
+        client = await this.#pool.connect();
+      } catch (error) {
+        throw classifyPgError(error, this.#url(), operation, true);
+      }
+      if (!this.#dead.has(client)) return client;
+      client.release(true);
     }
   }
 

@@ -69,8 +69,11 @@ export interface PgPool {
    * killing it). The pool has already dropped it; without a listener the process crashes.
    */
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** `connect`: the pool opened a new connection, before anyone borrows it. */
+  on(event: 'connect', listener: (client: PgPoolClient) => void): unknown;
   /** Removes a listener added with `on`. */
   removeListener(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener(event: 'connect', listener: (client: PgPoolClient) => void): unknown;
   /** The settings the pool was made with (pg-pool keeps them public). */
   readonly options?: PgPoolOptions | undefined;
 }

@@ -165,14 +165,15 @@ export class PgStore implements JournalStore {
     // dropped the connection and the next borrow opens a fresh one, so there is nothing to do.
     const onIdleError = (): void => {};
     pool.on('error', onIdleError);
+    const connections = new PgConnections(pool, () => this.#url);
     try {
-      const connections = new PgConnections(pool, () => this.#url);
       await migrate(connections, this.#names, this.#url);
       const setting = await connections.run('open', (client) => client.query("SELECT current_setting('synchronous_commit') AS s"));
       connections.forceSyncCommit((setting.rows[0] as { s: string } | undefined)?.s === 'off');
       const listener = new WorkListener(pool, this.#names.channel);
       this.#state = { pool, onIdleError, names: this.#names, connections, commitMode: commitMode(context.durability), listener };
     } catch (error) {
+      connections.dispose();
       pool.removeListener('error', onIdleError);
       if (own) await pool.end().catch(() => undefined);
       throw error;
@@ -237,6 +238,7 @@ export class PgStore implements JournalStore {
     this.#state = undefined;
     if (state === undefined) return;
     state.listener.close();
+    state.connections.dispose();
     state.pool.removeListener('error', state.onIdleError);
     if (this.#options.pool === undefined) await state.pool.end();
   }
