@@ -170,8 +170,9 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
     let wakes = 0;
     const subscription = coord(a).onWork(() => wakes++);
     await sleep(200); // LISTEN is issued in the background
+    const listening = wakes;
     await b.append('new-work', [{ type: 'x' }], { expectedSeq: 0, work: { state: 'open' } });
-    await waitFor(() => wakes >= 1);
+    await waitFor(() => wakes > listening);
     const [lease] = await coord(b).claim({ owner: 'b', prefix: '', limit: 1, ttlMs: MINUTE });
     const before = wakes;
     await coord(b).release([lease!]);
@@ -184,6 +185,18 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
     await close();
   });
 
+  it('onWork wakes a listener for work opened before its LISTEN took effect', async () => {
+    const { journals, close } = await workers(2);
+    const [a, b] = [journals[0]!, journals[1]!];
+    let wakes = 0;
+    const appended = b.append('early-work', [{ type: 'x' }], { expectedSeq: 0, work: { state: 'open' } });
+    const subscription = coord(a).onWork(() => wakes++);
+    await appended;
+    await waitFor(() => wakes >= 1);
+    subscription.dispose();
+    await close();
+  });
+
   it('onWork reconnects after its connection is killed, and wakes listeners once it is back', async () => {
     const schema = freshSchema('coord');
     const { PgStore } = await import('../../src/store/postgres/index.js');
@@ -193,8 +206,9 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
     let wakes = 0;
     const subscription = coord(a).onWork(() => wakes++);
     await sleep(200);
+    const listening = wakes;
     await adminPool().query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
-    await waitFor(() => wakes >= 1); // the wake-up after reconnecting
+    await waitFor(() => wakes > listening); // the wake-up after reconnecting
     const before = wakes;
     await b.append('w', [{ type: 'x' }], { work: { state: 'open' } });
     await waitFor(() => wakes > before);

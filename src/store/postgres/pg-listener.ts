@@ -2,9 +2,9 @@
  * Wake-ups for idle workers: one connection that `LISTEN`s on the store's channel while
  * anyone is subscribed, and reconnects after it is lost.
  *
- * Best effort by design: a notification sent while the connection is down is gone, so
- * after every reconnect the listeners are called once (work may have appeared meanwhile),
- * and workers still poll as a fallback.
+ * Best effort by design: a notification sent while the connection is down (or not yet up)
+ * is gone, so every time `LISTEN` takes effect, the first time included, the listeners are
+ * called once (work may have appeared meanwhile), and workers still poll as a fallback.
  *
  * @module
  */
@@ -26,7 +26,6 @@ export class WorkListener {
   #retryMs = FIRST_RETRY_MS;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
-  #everConnected = false;
 
   constructor(pool: PgPool, channel: string) {
     this.#pool = pool;
@@ -85,9 +84,8 @@ export class WorkListener {
     }
     this.#client = connection;
     this.#retryMs = FIRST_RETRY_MS;
-    // Notifications sent while there was no connection were missed: wake everyone once.
-    if (this.#everConnected) this.#emit();
-    this.#everConnected = true;
+    // Notifications sent before LISTEN took effect were missed: wake everyone once.
+    this.#emit();
   }
 
   #retryLater(): void {
