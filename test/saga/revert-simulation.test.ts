@@ -2,22 +2,11 @@ import { describe, it, expect } from 'vitest';
 import { SimulatedEngine, type Weather } from './sim/engine-loop.js';
 import { violations } from './sim/invariants.js';
 import { rng } from './sim/prng.js';
-import { randomSaga } from './sim/random-saga.js';
+import { simulate } from './sim/simulate.js';
 
 const SEEDS = 400;
 /** The default weather, with half of the completed runs reverted. */
 const REVERTING: Weather = { failure: 0.3, crash: 0.05, cancel: 0.01, deadline: 0.3, revert: 0.5 };
-
-function simulate(seed: number, weather: Weather): SimulatedEngine {
-  const r = rng(seed);
-  const engine = new SimulatedEngine(randomSaga(r), r, weather);
-  try {
-    engine.runToEnd();
-  } catch (error) {
-    throw new Error(`seed ${seed}: ${(error as Error).message}`, { cause: error });
-  }
-  return engine;
-}
 
 describe('simulated reverts of random saga DAGs (property tests)', () => {
   it('a reverted run compensates every step exactly once, in reverse DAG order, through crashes and stuck compensations', () => {

@@ -2,21 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { SimulatedEngine, type Weather } from './sim/engine-loop.js';
 import { violations } from './sim/invariants.js';
 import { rng } from './sim/prng.js';
-import { randomSaga } from './sim/random-saga.js';
+import { simulate } from './sim/simulate.js';
 
 const SEEDS = 600;
-
-/** Runs one seed to the end and returns the engine, with the seed in any error. */
-function simulate(seed: number, weather?: Weather): SimulatedEngine {
-  const r = rng(seed);
-  const engine = new SimulatedEngine(randomSaga(r), r, weather);
-  try {
-    engine.runToEnd();
-  } catch (error) {
-    throw new Error(`seed ${seed}: ${(error as Error).message}`, { cause: error });
-  }
-  return engine;
-}
 
 describe('simulated runs of random saga DAGs (property tests)', () => {
   it('every run reaches a terminal status and keeps every saga guarantee, for hundreds of seeds', () => {

@@ -5,8 +5,6 @@
  * @module
  */
 import { InvalidArgumentError } from '../../errors.js';
-import type { JsonValue } from '../../internal/json.js';
-import { recordChecksum } from '../checksum.js';
 import type {
   AppendOutcome,
   AppendRequest,
@@ -16,8 +14,8 @@ import type {
   StoreOpenContext,
   StreamFilter,
 } from '../contract.js';
+import { decodeRecordRow } from '../decode-record.js';
 import type { Durability } from '../durability.js';
-import { JournalCorruptError } from '../errors.js';
 import { loadDriver } from '../load-driver.js';
 import type { StoredRecord, StreamInfo } from '../records.js';
 import { appendInOpenTransaction } from './pg-append.js';
@@ -63,7 +61,7 @@ interface OpenState extends PgCoordinationContext {
   readonly onIdleError: (error: Error) => void;
 }
 
-interface RecordRow {
+interface PgRecordRow {
   readonly seq: string;
   readonly type: string;
   readonly data: string | null;
@@ -200,7 +198,16 @@ export class PgStore implements JournalStore {
         [stream, range.fromSeq, range.limit ?? null],
       ),
     );
-    return (result.rows as RecordRow[]).map((row, i) => this.#decode(stream, range.fromSeq + i, row));
+    return (result.rows as PgRecordRow[]).map((row, i) =>
+      decodeRecordRow(this.#url, stream, range.fromSeq + i, {
+        seq: Number(row.seq),
+        type: row.type,
+        data: row.data,
+        at: Number(row.at_ms),
+        // Stored as a signed int4 (see pg-append.ts); `>>> 0` reads it back as the unsigned sum.
+        checksum: Number(row.checksum) >>> 0,
+      }),
+    );
   }
 
   async listStreams(filter: StreamFilter): Promise<StreamInfo[]> {
@@ -255,24 +262,5 @@ export class PgStore implements JournalStore {
   #ready(): OpenState {
     if (this.#state === undefined) throw new TypeError(`The store ${this.#url} is not open; open it through openStore().`);
     return this.#state;
-  }
-
-  #decode(stream: string, expectedSeq: number, row: RecordRow): StoredRecord {
-    const corrupt = (problem: string): JournalCorruptError =>
-      new JournalCorruptError({ url: this.#url, stream, seq: expectedSeq, problem });
-    const seq = Number(row.seq);
-    const atMs = Number(row.at_ms);
-    if (seq !== expectedSeq) throw corrupt(`it is missing (the next record present is ${seq})`);
-    // Stored as a signed int4 (see pg-append.ts); `>>> 0` reads it back as the unsigned sum.
-    if (recordChecksum(stream, seq, row.type, row.data, atMs) !== Number(row.checksum) >>> 0) {
-      throw corrupt('its checksum does not match its contents');
-    }
-    let data: JsonValue | undefined;
-    try {
-      data = row.data === null ? undefined : (JSON.parse(row.data) as JsonValue);
-    } catch {
-      throw corrupt('its data is not valid JSON');
-    }
-    return { stream, seq, type: row.type, data, at: new Date(atMs) };
   }
 }

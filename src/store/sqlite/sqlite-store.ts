@@ -8,8 +8,6 @@ import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
 import { toMillis, type Duration } from '../../internal/duration.js';
-import type { JsonValue } from '../../internal/json.js';
-import { recordChecksum } from '../checksum.js';
 import type {
   AppendOutcome,
   AppendRequest,
@@ -19,7 +17,8 @@ import type {
   StoreOpenContext,
   StreamFilter,
 } from '../contract.js';
-import { JournalCorruptError, StoreUnavailableError } from '../errors.js';
+import { decodeRecordRow, type RecordRow } from '../decode-record.js';
+import { StoreUnavailableError } from '../errors.js';
 import { loadDriver } from '../load-driver.js';
 import type { StoredRecord, StreamInfo } from '../records.js';
 import type { TornTailWarning } from '../warnings.js';
@@ -51,14 +50,6 @@ interface Statements {
   readonly read: SqliteStatement;
   readonly listAll: SqliteStatement;
   readonly listPrefix: SqliteStatement;
-}
-
-interface RecordRow {
-  readonly seq: number;
-  readonly type: string;
-  readonly data: string | null;
-  readonly at: number;
-  readonly checksum: number;
 }
 
 interface StreamRow {
@@ -186,7 +177,7 @@ export class SqliteStore implements JournalStore {
       } catch (error) {
         throw classifySqliteError(error, this.#url, 'read');
       }
-      return rows.map((row, i) => this.#decode(stream, range.fromSeq + i, row));
+      return rows.map((row, i) => decodeRecordRow(this.#url, stream, range.fromSeq + i, row));
     });
   }
 
@@ -260,22 +251,6 @@ export class SqliteStore implements JournalStore {
       throw new TypeError(`The store ${this.#url} is not open; open it through openStore().`);
     }
     return { db: this.#db, s: this.#statements };
-  }
-
-  #decode(stream: string, expectedSeq: number, row: RecordRow): StoredRecord {
-    const corrupt = (problem: string): JournalCorruptError =>
-      new JournalCorruptError({ url: this.#url, stream, seq: expectedSeq, problem });
-    if (row.seq !== expectedSeq) throw corrupt(`it is missing (the next record present is ${row.seq})`);
-    if (recordChecksum(stream, row.seq, row.type, row.data, row.at) !== row.checksum) {
-      throw corrupt('its checksum does not match its contents');
-    }
-    let data: JsonValue | undefined;
-    try {
-      data = row.data === null ? undefined : (JSON.parse(row.data) as JsonValue);
-    } catch {
-      throw corrupt('its data is not valid JSON');
-    }
-    return { stream, seq: row.seq, type: row.type, data, at: new Date(row.at) };
   }
 }
 
