@@ -35,7 +35,8 @@ export interface Lease {
  * - `open`: the stream is work; a worker may claim it once `dueAt` has passed (at once
  *   when left out). With `claimFor`, the append itself claims it (the writer starts the
  *   work it creates); only on a new stream (`expectedSeq: 0`).
- * - `done`: the stream needs no more work; it is never claimed again.
+ * - `done`: the stream needs no more work; it is not claimed again unless reopened. Its
+ *   lease ends with it (the token stays, so the holder is fenced from then on).
  */
 export type WorkUpdate =
   | {

@@ -152,6 +152,18 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
     await close();
   });
 
+  it('marking work done ends its lease: reopened later (a revert), another worker claims it at once and fences the old holder', async () => {
+    const { journals, close } = await workers(2);
+    const [a, b] = journals as [Journal, Journal];
+    const { lease } = await a.append('run', [{ type: 'started' }], { expectedSeq: 0, work: { state: 'open', claimFor: { owner: 'a', ttlMs: MINUTE } } });
+    await a.append('run', [{ type: 'completed' }], { lease: lease!, work: { state: 'done' } });
+    await b.append('run', [{ type: 'revert-requested' }], { expectedSeq: 2, work: { state: 'open' } });
+    const [taken] = await coord(b).claim({ owner: 'b', prefix: '', limit: 1, ttlMs: MINUTE });
+    expect(taken).toMatchObject({ stream: 'run', owner: 'b', token: 2 });
+    await expect(a.append('run', [{ type: 'x' }], { lease: lease! })).rejects.toBeInstanceOf(FencedWriteError);
+    await close();
+  });
+
   it('a holder that schedules a retry keeps its lease; once released the stream is claimable when due', async () => {
     const { journals, close } = await workers(1);
     const j = journals[0]!;

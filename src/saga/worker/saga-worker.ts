@@ -153,7 +153,7 @@ export class SagaWorker implements ExecutorCoordination {
       return;
     }
     if (isEnded(append.after)) {
-      // Its work is done: the lease no longer matters and needs no release.
+      // Its work is done: the append that marked it so ended the lease as well.
       this.#table.remove(run.runId);
       return;
     }

@@ -92,14 +92,18 @@ export async function writeWork(
   if (updates.size > 0) {
     const streams = [...updates.keys()];
     const entries = [...updates.values()];
-    // An update leaves the lease alone: a holder that schedules its own retry keeps the
-    // stream until it releases it (or the lease lapses).
+    // Opening leaves the lease alone: a holder that schedules its own retry keeps the stream
+    // until it releases it (or the lease lapses). Done ends it: no one holds finished work,
+    // and work reopened later (a revert) must be claimable at once, not when a lease the
+    // finishing worker no longer renews lapses. The token stays, so the old holder is fenced.
     await client.query(
       `INSERT INTO ${names.work} AS w (stream, state, due_at)
        SELECT v.stream, v.state, CASE WHEN v.state = 'open' THEN COALESCE(v.due_at, clock_timestamp()) END
          FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS v(stream, state, due_at)
         ORDER BY v.stream COLLATE "C"
-       ON CONFLICT (stream) DO UPDATE SET state = excluded.state, due_at = excluded.due_at`,
+       ON CONFLICT (stream) DO UPDATE SET state = excluded.state, due_at = excluded.due_at,
+          owner = CASE WHEN excluded.state = 'done' THEN NULL ELSE w.owner END,
+          expires_at = CASE WHEN excluded.state = 'done' THEN NULL ELSE w.expires_at END`,
       [streams, entries.map((e) => e.state), entries.map((e) => e.dueAt)],
     );
   }

@@ -221,6 +221,23 @@ describe.skipIf(PG_URL === undefined)('saga engine as one of many workers on Pos
     expect(requester.faults).toEqual([]);
   });
 
+  it('reverts a run another worker completed: its work reopens without a lease, so a worker takes it up at once', async () => {
+    const schema = freshSchema('workers');
+    const undone: string[] = [];
+    const def = saga('revert-remote')
+      .step('a', { run: () => Promise.resolve('a'), compensate: () => Promise.resolve(void undone.push('a')) })
+      .step('b', { run: () => Promise.resolve('b'), compensate: () => Promise.resolve(void undone.push('b')) });
+    // Leases of a minute: before the fix, the revert waited for the finished run's lease to lapse.
+    const driver = await worker(schema, { id: 'w-driver', leaseTtl: '60s' }, [def]);
+    const operator = await worker(schema, { id: 'w-operator', leaseTtl: '60s', pollInterval: '50ms' }, [def]);
+    expect(await (await driver.engine.start(def, null, { id: 'done' })).result({ timeout: '5s' })).toMatchObject({ status: 'completed' });
+    expect(await workOf(schema, 'done')).toMatchObject({ state: 'done', owner: null, expiresAt: null });
+    await operator.engine.revert('done', { reason: 'the order was returned', by: 'ops' });
+    expect(await operator.engine.result('done', { timeout: '5s' })).toMatchObject({ status: 'compensated' });
+    expect(undone).toEqual(['b', 'a']);
+    expect([...driver.faults, ...operator.faults]).toEqual([]);
+  });
+
   it('rejects the result() calls of a client still waiting when it closes', async () => {
     const schema = freshSchema('workers');
     const def = leased([], () => new Promise(() => undefined));
