@@ -8,10 +8,13 @@
  * server, DBOS Transact driving the same workload from one process at the same total
  * concurrency (64, 128, 256).
  *
- * Printed per level: durable steps/s, p50 and p99 run latency, and the database's share of
- * the machine's CPU (/proc), so the reader can judge where the bottleneck is; then the
- * ratios against DBOS (target at 4 workers: >= 5x durable steps/s) and the scaling from 1
- * to 2 workers (near-linear where the database is not the bottleneck).
+ * Printed per level: durable steps/s, p50 and p99 run latency, the database's share of the
+ * machine's CPU (/proc), and the CPU seconds the workers and PostgreSQL spent per 1,000
+ * steps, so the reader can judge where the bottleneck is; then the ratios against DBOS
+ * (target at 4 workers: >= 5x durable steps/s) and the scaling from 1 to 2 workers (target:
+ * near-linear where the database is not the bottleneck), beside its ceiling on this machine
+ * (what the cores the first worker left idle allow) and the CPU per step at 2 workers
+ * against 1 (whether a second worker makes the first one's work dearer).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -20,7 +23,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { describe, type LoadResult } from './fixtures/load.js';
-import { describeCpu, sampleCpu } from './fixtures/pg-cpu.js';
+import { cpuUse, describeCpu, processCpuSeconds, sampleCpu, type CpuUse } from './fixtures/pg-cpu.js';
 import { figure, report } from './report.js';
 
 const N = 4_000;
@@ -62,6 +65,11 @@ class BenchWorker {
     }
   }
 
+  /** CPU seconds the process has used so far, or `undefined` without /proc. */
+  cpuSeconds(): number | undefined {
+    return processCpuSeconds(this.#child.pid);
+  }
+
   go(): void {
     this.#child.stdin!.write('GO\n');
   }
@@ -75,7 +83,14 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 }
 
-async function measureRewind(pgUrl: string, workers: number): Promise<LoadResult & { cpu: string }> {
+/** One level of Rewind: the load figures, the CPU line, and the machine's use with the workers' own CPU seconds. */
+interface RewindLevel extends LoadResult {
+  readonly cpu: string;
+  readonly use: CpuUse | undefined;
+  readonly workerSeconds: number | undefined;
+}
+
+async function measureRewind(pgUrl: string, workers: number): Promise<RewindLevel> {
   const schema = `rewind_bench_pg_${workers}`;
   const admin = new pg.Client({ connectionString: pgUrl });
   await admin.connect();
@@ -85,12 +100,15 @@ async function measureRewind(pgUrl: string, workers: number): Promise<LoadResult
   const processes = Array.from({ length: workers }, (_, i) => new BenchWorker(url.toString(), `bench-${workers}-${i}`, N / workers));
   try {
     await Promise.all(processes.map((p) => p.line('READY')));
+    const workerCpu = (): number | undefined => processes.reduce<number | undefined>((sum, p) => (sum === undefined ? undefined : sumDefined(sum, p.cpuSeconds())), 0);
+    const workersBefore = workerCpu();
     const before = sampleCpu();
     const startedAt = performance.now();
     for (const p of processes) p.go();
     const results = await Promise.all(processes.map(async (p) => JSON.parse((await p.line('RESULT')).slice('RESULT '.length)) as { latencies: number[] }));
     const seconds = (performance.now() - startedAt) / 1000;
-    const cpu = describeCpu(before, sampleCpu(), cores);
+    const after = sampleCpu();
+    const workersAfter = workerCpu();
     const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
     return {
       runs: N,
@@ -100,7 +118,9 @@ async function measureRewind(pgUrl: string, workers: number): Promise<LoadResult
       stepsPerSecond: (N * STEPS) / seconds,
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
-      cpu,
+      cpu: describeCpu(before, after, cores),
+      use: cpuUse(before, after, cores),
+      workerSeconds: workersBefore === undefined || workersAfter === undefined ? undefined : workersAfter - workersBefore,
     };
   } finally {
     for (const p of processes) p.kill();
@@ -109,16 +129,33 @@ async function measureRewind(pgUrl: string, workers: number): Promise<LoadResult
   }
 }
 
+function sumDefined(a: number, b: number | undefined): number | undefined {
+  return b === undefined ? undefined : a + b;
+}
+
+/** The workers' and PostgreSQL's CPU seconds per 1,000 durable steps of a level, as a line. */
+function describeCost(level: RewindLevel): string {
+  if (level.use === undefined || level.workerSeconds === undefined) return 'CPU per step: not measured (no /proc)';
+  const perThousand = (seconds: number) => ((seconds * 1000) / (level.runs * STEPS)).toFixed(3);
+  return `CPU per 1,000 durable steps: workers ${perThousand(level.workerSeconds)} s, PostgreSQL ${perThousand(level.use.postgresSeconds)} s`;
+}
+
+/** CPU seconds (workers and PostgreSQL) per durable step of a level, or `undefined` without /proc. */
+function cpuPerStep(level: RewindLevel): number | undefined {
+  if (level.use === undefined || level.workerSeconds === undefined) return undefined;
+  return (level.workerSeconds + level.use.postgresSeconds) / (level.runs * STEPS);
+}
+
 const pgUrl = process.env['REWIND_PG_URL'];
 if (pgUrl === undefined || pgUrl === '') {
   console.log('saga-pg: skipped (REWIND_PG_URL is not set; set it to a PostgreSQL URL such as postgres://postgres@127.0.0.1:5432/test)');
 } else {
   console.log(`5-step no-op saga, ${N} runs per level on PostgreSQL (durability 'always'); Rewind: 1, 2, 4 worker processes at concurrency ${PER_WORKER_CONCURRENCY} each; ${cores} cores`);
-  const rewind = new Map<number, LoadResult>();
+  const rewind = new Map<number, RewindLevel>();
   for (const workers of WORKER_COUNTS) {
     const result = await measureRewind(pgUrl, workers);
     rewind.set(workers, result);
-    console.log(`${describe(`Rewind ${workers}w`, result)}\n  ${result.cpu}`);
+    console.log(`${describe(`Rewind ${workers}w`, result)}\n  ${result.cpu}\n  ${describeCost(result)}`);
   }
   // Loaded only now, so that Rewind is measured without DBOS in this process. DBOS's defaults: a pool of 10.
   const { measureDbos } = await import('./fixtures/dbos-saga.js');
@@ -147,7 +184,25 @@ if (pgUrl === undefined || pgUrl === '') {
     });
     report({ name: `${workers} worker${workers > 1 ? 's' : ''} p99 run latency`, value: ours.p99Ms, baseline: theirs.p99Ms, unit: 'ms', baselineName: `DBOS Transact at concurrency ${c}`, lowerIsBetter: true });
   }
-  const one = rewind.get(1)!.stepsPerSecond;
-  figure('scaling 1 -> 2 workers', rewind.get(2)!.stepsPerSecond / one, 'x', `linear would be 2x; ${cores} cores shared by the workers and PostgreSQL`);
+  const single = rewind.get(1)!;
+  const one = single.stepsPerSecond;
+  const scaling = rewind.get(2)!.stepsPerSecond / one;
+  figure('scaling 1 -> 2 workers', scaling, 'x', `linear would be 2x; ${cores} cores shared by the workers and PostgreSQL`);
+  if (single.use !== undefined) {
+    // One worker and the database work it causes already keep part of the machine busy; a
+    // second worker can add at most what is left, so this is the ceiling on these cores.
+    const ceiling = Math.min(2, 1 / single.use.busyShare);
+    figure(
+      '  ceiling on this machine',
+      ceiling,
+      'x',
+      `1 worker kept ${(100 * single.use.busyShare).toFixed(0)}% of the ${cores} cores busy; measured scaling is ${((100 * scaling) / ceiling).toFixed(0)}% of it`,
+    );
+  }
+  const perStepOne = cpuPerStep(single);
+  const perStepTwo = cpuPerStep(rewind.get(2)!);
+  if (perStepOne !== undefined && perStepTwo !== undefined) {
+    figure('  CPU per durable step, 2 workers vs 1', perStepTwo / perStepOne, 'x', 'workers and PostgreSQL; 1.0 means a second worker costs the first nothing (no contention)');
+  }
   figure('scaling 1 -> 4 workers', rewind.get(4)!.stepsPerSecond / one, 'x', 'linear would be 4x');
 }

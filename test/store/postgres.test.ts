@@ -62,6 +62,24 @@ describe.skipIf(!PG_URL)('PostgreSQL store', () => {
     }
   });
 
+  it('prepares the append statements once per connection and runs them as named statements after that', async () => {
+    // One connection, so the store's statements and this check share its session.
+    const pool = new pg.Pool({ connectionString: PG_URL, max: 1 });
+    try {
+      const journal = await openStore(new PgStore({ pool, schema: freshSchema() }));
+      for (let i = 0; i < 10; i++) await journal.append('s', [{ type: 'x' }], { expectedSeq: i });
+      await journal.close();
+      const { rows } = await pool.query<{ name: string; runs: string }>(
+        `SELECT name, (generic_plans + custom_plans)::text AS runs FROM pg_prepared_statements WHERE statement LIKE '%INSERT INTO%rewind_records%'`,
+      );
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.name).toMatch(/^rewind_[0-9a-f]{24}$/);
+      expect(Number(rows[0]!.runs)).toBe(10);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it("reads the journal the same through a pool whose type parsers were changed", async () => {
     const types = new pg.TypeOverrides();
     types.setTypeParser(20, (v: string) => BigInt(v)); // int8

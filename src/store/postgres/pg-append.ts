@@ -14,6 +14,7 @@ import type { AppendOutcome, AppendRequest } from '../contract.js';
 import type { Lease } from '../coordination.js';
 import type { PgPoolClient } from './pg-driver-types.js';
 import type { PgNames } from './pg-names.js';
+import { prepared } from './pg-prepared.js';
 import { writeWork, type WorkRow } from './pg-work-write.js';
 
 /** A stream's row as the batch knows it. */
@@ -55,9 +56,11 @@ export async function appendInOpenTransaction(
   const outcomes = requests.map((request) => plan(request, streams, work, rows));
   if (rows.size > 0) {
     await client.query(
-      `INSERT INTO ${names.records} (stream_id, seq, type, data, at, checksum)
-       SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[], $5::timestamptz[], $6::int4[])`,
-      rows.columns(),
+      prepared(
+        `INSERT INTO ${names.records} (stream_id, seq, type, data, at, checksum)
+         SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[], $5::timestamptz[], $6::int4[])`,
+        rows.columns(),
+      ),
     );
   }
   await saveStreams(client, names, streams);
@@ -108,7 +111,7 @@ async function lockStreams(client: PgPoolClient, names: PgNames, requests: reado
   const states = new Map<string, StreamState>();
   const select = `SELECT id::text AS id, stream, last_seq FROM ${names.streams} WHERE stream = ANY($1::text[]) ORDER BY stream FOR UPDATE`;
   const load = async (wanted: string[], created: boolean): Promise<void> => {
-    const result = await client.query(select, [wanted]);
+    const result = await client.query(prepared(select, [wanted]));
     for (const row of result.rows as { id: string; stream: string; last_seq: unknown }[]) {
       const lastSeq = Number(row.last_seq);
       states.set(row.stream, { id: row.id, lastSeq, storedSeq: lastSeq, created, at: undefined });
@@ -122,10 +125,12 @@ async function lockStreams(client: PgPoolClient, names: PgNames, requests: reado
     // direction only. A stream another process created first is skipped here (after
     // waiting for its transaction) and locked by the second look below.
     const inserted = await client.query(
-      `INSERT INTO ${names.streams} (stream, last_seq, updated_at)
-       SELECT s, 0, now() FROM unnest($1::text[]) AS s ORDER BY s COLLATE "C"
-       ON CONFLICT (stream) DO NOTHING RETURNING id::text AS id, stream`,
-      [create],
+      prepared(
+        `INSERT INTO ${names.streams} (stream, last_seq, updated_at)
+         SELECT s, 0, now() FROM unnest($1::text[]) AS s ORDER BY s COLLATE "C"
+         ON CONFLICT (stream) DO NOTHING RETURNING id::text AS id, stream`,
+        [create],
+      ),
     );
     for (const row of inserted.rows as { id: string; stream: string }[]) {
       states.set(row.stream, { id: row.id, lastSeq: 0, storedSeq: 0, created: true, at: undefined });
@@ -151,8 +156,7 @@ async function lockWork(client: PgPoolClient, names: PgNames, requests: readonly
   const fenced = [...new Set(requests.filter((r) => r.lease !== undefined).map((r) => r.stream))];
   if (fenced.length === 0) return states;
   const result = await client.query(
-    `SELECT stream, token::text AS token, owner FROM ${names.work} WHERE stream = ANY($1::text[]) ORDER BY stream FOR UPDATE`,
-    [fenced],
+    prepared(`SELECT stream, token::text AS token, owner FROM ${names.work} WHERE stream = ANY($1::text[]) ORDER BY stream FOR UPDATE`, [fenced]),
   );
   for (const row of result.rows as WorkRow[]) states.set(row.stream, { token: Number(row.token), owner: row.owner });
   return states;
@@ -207,9 +211,11 @@ async function saveStreams(client: PgPoolClient, names: PgNames, streams: Map<st
   }
   if (ids.length > 0) {
     await client.query(
-      `UPDATE ${names.streams} AS s SET last_seq = v.last_seq, updated_at = v.at
-         FROM unnest($1::int8[], $2::int8[], $3::timestamptz[]) AS v(id, last_seq, at) WHERE s.id = v.id`,
-      [ids, lastSeqs, ats],
+      prepared(
+        `UPDATE ${names.streams} AS s SET last_seq = v.last_seq, updated_at = v.at
+           FROM unnest($1::int8[], $2::int8[], $3::timestamptz[]) AS v(id, last_seq, at) WHERE s.id = v.id`,
+        [ids, lastSeqs, ats],
+      ),
     );
   }
   if (unused.length > 0) await client.query(`DELETE FROM ${names.streams} WHERE id = ANY($1::int8[])`, [unused]);

@@ -17,6 +17,7 @@ import { appendInOpenTransaction } from './pg-append.js';
 import type { CommitMode, PgConnections } from './pg-connection.js';
 import type { PgPoolClient } from './pg-driver-types.js';
 import type { WorkListener } from './pg-listener.js';
+import { prepared } from './pg-prepared.js';
 import type { PgNames } from './pg-names.js';
 import { LEASE_COLUMNS, toLease, type LeaseRow } from './pg-work-write.js';
 
@@ -74,7 +75,7 @@ export class PgCoordination implements StoreCoordination {
         FROM picked WHERE w.stream = picked.stream
       RETURNING ${LEASE_COLUMNS}`;
     const result = await connections.run('claim', (client) =>
-      client.query(sql, [likePrefix(options.prefix), options.limit, options.owner, options.ttlMs]),
+      client.query(prepared(sql, [likePrefix(options.prefix), options.limit, options.owner, options.ttlMs])),
     );
     return (result.rows as LeaseRow[]).map(toLease);
   }
@@ -85,7 +86,7 @@ export class PgCoordination implements StoreCoordination {
       UPDATE ${names.work} AS w SET expires_at = statement_timestamp() + $4 * interval '1 millisecond'
         FROM held WHERE w.stream = held.stream
       RETURNING ${LEASE_COLUMNS}`;
-    const result = await connections.run('renew leases', (client) => client.query(sql, [...leaseParams(leases), ttlMs]));
+    const result = await connections.run('renew leases', (client) => client.query(prepared(sql, [...leaseParams(leases), ttlMs])));
     const renewed = (result.rows as LeaseRow[]).map(toLease);
     const kept = new Set(renewed.map((l) => l.stream));
     return { renewed, lost: leases.filter((l) => !kept.has(l.stream)).map((l) => l.stream) };
@@ -102,7 +103,7 @@ export class PgCoordination implements StoreCoordination {
         RETURNING w.state
       )
       SELECT pg_notify($4, '') FROM (SELECT 1 FROM released WHERE state = 'open' LIMIT 1) AS open_work`;
-    await connections.run('release leases', (client) => client.query(sql, [...leaseParams(leases), names.channel]));
+    await connections.run('release leases', (client) => client.query(prepared(sql, [...leaseParams(leases), names.channel])));
   }
 
   onWork(listener: () => void): Disposable {

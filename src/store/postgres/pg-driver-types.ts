@@ -29,12 +29,23 @@ export interface PgNotification {
   readonly payload?: string | undefined;
 }
 
+/** A statement the server prepares under `name` on a connection's first use of it. */
+export interface PgQueryConfig {
+  readonly name: string;
+  readonly text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly values: any[];
+}
+
 /** A connection checked out of a pool. */
 export interface PgPoolClient {
   /** Runs one statement; values are bound as `$1`, `$2`, ... (several statements when there are none). */
   // `any[]` rather than `unknown[]`: the driver's own types are generic over the row.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   query(text: string, values?: any[]): Promise<PgQueryResult<any>>;
+  /** Runs a named statement, preparing it first if this connection has not yet. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  query(config: PgQueryConfig): Promise<PgQueryResult<any>>;
   /** Returns the connection to its pool; with an error (or `true`) the pool destroys it instead. */
   release(error?: Error | boolean): void;
   /**

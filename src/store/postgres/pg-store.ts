@@ -24,6 +24,7 @@ import { likePrefix, PgCoordination, type PgCoordinationContext } from './pg-coo
 import type { PgModule, PgPool } from './pg-driver-types.js';
 import { WorkListener } from './pg-listener.js';
 import { pgNames, type PgNames } from './pg-names.js';
+import { prepared } from './pg-prepared.js';
 import { migrate } from './pg-schema.js';
 import { displayUrl } from './pg-url.js';
 
@@ -192,10 +193,12 @@ export class PgStore implements JournalStore {
     const { connections, names } = this.#ready();
     const result = await connections.run('read', (client) =>
       client.query(
-        `SELECT r.seq::text AS seq, r.type, r.data, (extract(epoch FROM r.at) * 1000)::int8::text AS at_ms, r.checksum::text AS checksum
-           FROM ${names.records} r JOIN ${names.streams} s ON s.id = r.stream_id
-          WHERE s.stream = $1 AND r.seq >= $2 ORDER BY r.seq LIMIT $3`,
-        [stream, range.fromSeq, range.limit ?? null],
+        prepared(
+          `SELECT r.seq::text AS seq, r.type, r.data, (extract(epoch FROM r.at) * 1000)::int8::text AS at_ms, r.checksum::text AS checksum
+             FROM ${names.records} r JOIN ${names.streams} s ON s.id = r.stream_id
+            WHERE s.stream = $1 AND r.seq >= $2 ORDER BY r.seq LIMIT $3`,
+          [stream, range.fromSeq, range.limit ?? null],
+        ),
       ),
     );
     return (result.rows as PgRecordRow[]).map((row, i) =>

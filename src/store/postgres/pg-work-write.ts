@@ -12,6 +12,7 @@ import type { AppendOutcome, AppendRequest } from '../contract.js';
 import type { Lease } from '../coordination.js';
 import type { PgPoolClient } from './pg-driver-types.js';
 import type { PgNames } from './pg-names.js';
+import { prepared } from './pg-prepared.js';
 
 /** A work row as the fence check reads it (int8 as text, so the pool's type parsers do not matter). */
 export interface WorkRow {
@@ -74,14 +75,16 @@ export async function writeWork(
     // A work row cannot exist for a stream that did not (claims need a new stream), but if
     // one does, the claim supersedes it with a higher token, as `claim` would.
     const result = await client.query(
-      `INSERT INTO ${names.work} AS w (stream, state, due_at, owner, token, expires_at)
-       SELECT v.stream, 'open', COALESCE(v.due_at, clock_timestamp()), v.owner, 1, clock_timestamp() + v.ttl_ms * interval '1 millisecond'
-         FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::int8[]) AS v(stream, due_at, owner, ttl_ms)
-        ORDER BY v.stream COLLATE "C"
-       ON CONFLICT (stream) DO UPDATE SET state = 'open', due_at = excluded.due_at, owner = excluded.owner,
-          token = w.token + 1, expires_at = excluded.expires_at
-       RETURNING ${LEASE_COLUMNS}`,
-      [claims.map((c) => c.stream), claims.map((c) => c.dueAt), claims.map((c) => c.owner), claims.map((c) => c.ttlMs)],
+      prepared(
+        `INSERT INTO ${names.work} AS w (stream, state, due_at, owner, token, expires_at)
+         SELECT v.stream, 'open', COALESCE(v.due_at, clock_timestamp()), v.owner, 1, clock_timestamp() + v.ttl_ms * interval '1 millisecond'
+           FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::int8[]) AS v(stream, due_at, owner, ttl_ms)
+          ORDER BY v.stream COLLATE "C"
+         ON CONFLICT (stream) DO UPDATE SET state = 'open', due_at = excluded.due_at, owner = excluded.owner,
+            token = w.token + 1, expires_at = excluded.expires_at
+         RETURNING ${LEASE_COLUMNS}`,
+        [claims.map((c) => c.stream), claims.map((c) => c.dueAt), claims.map((c) => c.owner), claims.map((c) => c.ttlMs)],
+      ),
     );
     const byStream = new Map((result.rows as LeaseRow[]).map((row) => [row.stream, toLease(row)]));
     for (const claim of claims) {
@@ -97,14 +100,16 @@ export async function writeWork(
     // and work reopened later (a revert) must be claimable at once, not when a lease the
     // finishing worker no longer renews lapses. The token stays, so the old holder is fenced.
     await client.query(
-      `INSERT INTO ${names.work} AS w (stream, state, due_at)
-       SELECT v.stream, v.state, CASE WHEN v.state = 'open' THEN COALESCE(v.due_at, clock_timestamp()) END
-         FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS v(stream, state, due_at)
-        ORDER BY v.stream COLLATE "C"
-       ON CONFLICT (stream) DO UPDATE SET state = excluded.state, due_at = excluded.due_at,
-          owner = CASE WHEN excluded.state = 'done' THEN NULL ELSE w.owner END,
-          expires_at = CASE WHEN excluded.state = 'done' THEN NULL ELSE w.expires_at END`,
-      [streams, entries.map((e) => e.state), entries.map((e) => e.dueAt)],
+      prepared(
+        `INSERT INTO ${names.work} AS w (stream, state, due_at)
+         SELECT v.stream, v.state, CASE WHEN v.state = 'open' THEN COALESCE(v.due_at, clock_timestamp()) END
+           FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS v(stream, state, due_at)
+          ORDER BY v.stream COLLATE "C"
+         ON CONFLICT (stream) DO UPDATE SET state = excluded.state, due_at = excluded.due_at,
+            owner = CASE WHEN excluded.state = 'done' THEN NULL ELSE w.owner END,
+            expires_at = CASE WHEN excluded.state = 'done' THEN NULL ELSE w.expires_at END`,
+        [streams, entries.map((e) => e.state), entries.map((e) => e.dueAt)],
+      ),
     );
   }
   return leases;
