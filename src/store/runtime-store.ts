@@ -48,7 +48,7 @@ export class RuntimeJournal implements Journal {
   readonly coordination: JournalCoordination | undefined;
   readonly #store: JournalStore;
   readonly #capabilities: StoreCapabilities;
-  /** Coordination calls in flight, which `close()` lets finish before releasing the store. */
+  /** Reads and coordination calls in flight, which `close()` lets finish before releasing the store (ending a pool under a read would leave it unsettled). */
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #committer: GroupCommit<PendingAppend>;
   readonly #warnings: EventSource<StoreWarning>;
@@ -132,12 +132,12 @@ export class RuntimeJournal implements Journal {
 
   async read(stream: string, options?: ReadOptions): Promise<StoredRecord[]> {
     this.#assertOpen('read');
-    return this.#store.read(checkStream(stream), checkReadRange(options));
+    return this.#track(this.#store.read(checkStream(stream), checkReadRange(options)));
   }
 
   async streams(options?: StreamsOptions): Promise<StreamInfo[]> {
     this.#assertOpen('list streams');
-    return this.#store.listStreams(checkStreamFilter(options));
+    return this.#track(this.#store.listStreams(checkStreamFilter(options)));
   }
 
   stats(): JournalStats {

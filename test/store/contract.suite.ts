@@ -220,6 +220,16 @@ export function describeJournalStoreContract(name: string, open: OpenJournal): v
       expect((await Promise.all(appends)).map((r) => r.lastSeq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
     });
 
+    it('close lets the reads and stream listings in flight finish with their results', async () => {
+      const journal = await open();
+      await journal.append('s', [rec('a'), rec('b')]);
+      const reads = [journal.read('s'), journal.read('s', { fromSeq: 2 })];
+      const listing = journal.streams();
+      await journal.close();
+      expect((await Promise.all(reads)).map((records) => records.map((r) => r.seq))).toEqual([[1, 2], [2]]);
+      expect((await listing).map((s) => s.stream)).toEqual(['s']);
+    });
+
     it('closes through Symbol.asyncDispose', async () => {
       const journal = await open();
       await journal[Symbol.asyncDispose]();

@@ -244,9 +244,6 @@ describe.skipIf(PG_URL === undefined)('saga engine as one of many workers on Pos
     const { engine: client } = await worker(schema, { id: 'client-only', maxRuns: 0 }, [def]);
     const run = await client.start(def, null, { id: 'orphan' });
     const waiting = run.result();
-    // Past its first read of the journal: a read still in flight when a PostgreSQL journal
-    // closes does not settle (reported to the store's owner).
-    await sleep(300);
     await client.close();
     await expect(waiting).rejects.toMatchObject({ code: 'SAGA_ENGINE_CLOSED' });
   });
