@@ -159,6 +159,25 @@ export interface ListOptions {
   readonly status?: RunStatus | readonly RunStatus[] | undefined;
   /** Only runs of this saga (any version). */
   readonly saga?: string | undefined;
+  /**
+   * Only runs started at or after this time (a `Date` or epoch ms). Runs whose journal was
+   * last written before it are skipped without being read.
+   */
+  readonly since?: Date | number | undefined;
+  /**
+   * At most this many runs (a positive integer): the most recently started, and the list is
+   * then newest first (ties by run id) rather than in run id order.
+   */
+  readonly limit?: number | undefined;
+}
+
+/** @internal {@link ListOptions} after validation. */
+export interface ResolvedListOptions {
+  readonly statuses: readonly RunStatus[] | undefined;
+  readonly saga: string | undefined;
+  /** Epoch ms. */
+  readonly since: number | undefined;
+  readonly limit: number | undefined;
 }
 
 /** @internal Engine options after validation. */
@@ -283,8 +302,8 @@ export function resolveResolution(options: unknown): ResolveOptions {
  * @internal Validates the filters of `engine.list()`.
  * @throws {@link InvalidArgumentError} naming the bad filter.
  */
-export function resolveListOptions(options: unknown): { statuses: readonly RunStatus[] | undefined; saga: string | undefined } {
-  const o = record(options ?? {}, 'list options', 'an options object { status?, saga? }');
+export function resolveListOptions(options: unknown): ResolvedListOptions {
+  const o = record(options ?? {}, 'list options', 'an options object { status?, saga?, since?, limit? }');
   const status = o['status'];
   const statuses = status === undefined ? undefined : Array.isArray(status) ? (status as unknown[]) : [status];
   for (const s of statuses ?? []) {
@@ -294,7 +313,16 @@ export function resolveListOptions(options: unknown): { statuses: readonly RunSt
   }
   const saga = o['saga'];
   if (saga !== undefined && typeof saga !== 'string') throw new InvalidArgumentError({ path: 'options.saga', expected: 'a saga name', got: saga });
-  return { statuses: statuses as RunStatus[] | undefined, saga };
+  const since = o['since'];
+  const sinceMs = since instanceof Date ? since.getTime() : since;
+  if (sinceMs !== undefined && (typeof sinceMs !== 'number' || !Number.isFinite(sinceMs))) {
+    throw new InvalidArgumentError({ path: 'options.since', expected: 'a valid Date or epoch milliseconds', got: since });
+  }
+  const limit = o['limit'];
+  if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1)) {
+    throw new InvalidArgumentError({ path: 'options.limit', expected: 'a positive integer', got: limit });
+  }
+  return { statuses: statuses as RunStatus[] | undefined, saga, since: sinceMs, limit };
 }
 
 function record(value: unknown, path: string, expected: string): Record<string, unknown> {

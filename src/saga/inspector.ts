@@ -83,17 +83,21 @@ export class SagaInspector {
   }
 
   /**
-   * Summaries of every run, in run id order, optionally only those of some statuses or of
-   * one saga. It reads every run's journal: fine for operators, not for a hot path.
+   * Summaries of the runs, in run id order, optionally only those of some statuses, of one
+   * saga, or started since a time; with `limit`, the most recently started, newest first
+   * (see {@link ListOptions}). It reads the journal of every run written since `since`: fine
+   * for operators, not for a hot path.
    *
    * @throws {@link InvalidArgumentError} when a filter is not valid.
    * @throws the journal's errors.
    */
   async list(options?: ListOptions): Promise<RunSummary[]> {
-    const { statuses, saga } = resolveListOptions(options);
+    const { statuses, saga, since, limit } = resolveListOptions(options);
     const notes = await readNotes(this.#journal);
     const summaries: RunSummary[] = [];
     for (const { stream, updatedAt } of await this.#journal.streams({ prefix: RUN_STREAM_PREFIX })) {
+      // A run started since `since` has been written since then too.
+      if (since !== undefined && updatedAt.getTime() < since) continue;
       const runId = stream.slice(RUN_STREAM_PREFIX.length);
       const note = notes.get(runId);
       let summary: RunSummary;
@@ -109,9 +113,11 @@ export class SagaInspector {
       }
       if (statuses !== undefined && !statuses.includes(summary.status)) continue;
       if (saga !== undefined && summary.saga !== saga) continue;
+      if (since !== undefined && summary.startedAt < since) continue;
       summaries.push(summary);
     }
-    return summaries;
+    if (limit === undefined) return summaries;
+    return summaries.sort((a, b) => b.startedAt - a.startedAt || a.runId.localeCompare(b.runId)).slice(0, limit);
   }
 }
 

@@ -14,9 +14,8 @@ interface RunsOptions {
 }
 
 /**
- * `rewind runs`: the runs in the store, newest first, as a table or `--json`. The status and
- * saga filters are `SagaInspector.list()`'s own; `--since` (start time) and `--limit` are
- * applied to its result.
+ * `rewind runs`: the runs in the store, newest first, as a table or `--json`. Every filter is
+ * `SagaInspector.list()`'s own, so the CLI lists what the library (and a console on it) would.
  */
 export function registerRuns(program: Command, deps: CliDeps): void {
   program
@@ -34,24 +33,21 @@ export function registerRuns(program: Command, deps: CliDeps): void {
     ))
     .action(async (options: RunsOptions, command: Command) => {
       const ctx = new CommandContext(deps, command, options);
-      const all = await ctx.withInspector((inspector) => inspector.list({ status: options.status, saga: options.saga }));
-      const since = options.since;
-      const matching = all
-        .filter((run) => since === undefined || run.startedAt >= since)
-        .sort((a, b) => b.startedAt - a.startedAt || a.runId.localeCompare(b.runId));
-      const runs = matching.slice(0, options.limit);
+      const { status, saga, since, limit } = options;
+      // One more than asked, to tell whether some were left out; newest first either way.
+      const listed = await ctx.withInspector((inspector) => inspector.list({ status, saga, since, limit: limit === undefined ? Number.MAX_SAFE_INTEGER : limit + 1 }));
+      const runs = listed.slice(0, limit);
       if (options.json === true) {
         ctx.out.line(JSON.stringify(runs, null, 2));
         return;
       }
       if (runs.length === 0) {
-        const filtered = options.status !== undefined || options.saga !== undefined || since !== undefined;
+        const filtered = status !== undefined || saga !== undefined || since !== undefined;
         ctx.out.line(filtered ? 'No runs match these filters.' : 'No runs in this store.');
         return;
       }
       for (const line of renderRuns(ctx, runs)) ctx.out.line(line);
-      const hidden = matching.length - runs.length;
-      if (hidden > 0) ctx.out.line(`(${hidden} more not shown; raise --limit)`);
+      if (listed.length > runs.length) ctx.out.line('(more runs not shown; raise --limit)');
     });
 }
 

@@ -181,4 +181,24 @@ describe('saga engine: running sagas', () => {
     expect((await engine.list({ status: 'completed' })).map((r) => r.runId)).toEqual(['o-1']);
     expect((await engine.list({ saga: 'diamond' })).map((r) => r.runId)).toEqual(['d-1']);
   });
+
+  it('lists runs started since a time, and the newest ones first under a limit; refuses bad values naming them', async () => {
+    const order = placeOrder(new CallLog());
+    const engine = await openEngine({ store: `sqlite:${db('list-since')}`, sagas: [order] });
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
+    await (await engine.start(order, { orderId: '1' }, { id: 'o-1' })).result();
+    await pause();
+    const since = new Date();
+    for (const id of ['o-2', 'o-3']) {
+      await pause();
+      await (await engine.start(order, { orderId: id }, { id })).result();
+    }
+    expect((await engine.list({ since })).map((r) => r.runId)).toEqual(['o-2', 'o-3']);
+    expect((await engine.list({ since: since.getTime() + 60_000 })).map((r) => r.runId)).toEqual([]);
+    expect((await engine.list({ limit: 2 })).map((r) => r.runId)).toEqual(['o-3', 'o-2']);
+    expect((await engine.list({ limit: 1, since: 0, status: 'completed' })).map((r) => r.runId)).toEqual(['o-3']);
+    for (const [options, path] of [[{ limit: 0 }, 'options.limit'], [{ limit: 1.5 }, 'options.limit'], [{ since: 'yesterday' }, 'options.since'], [{ since: new Date('x') }, 'options.since']] as const) {
+      await expect(engine.list(options as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', path });
+    }
+  });
 });
