@@ -112,13 +112,17 @@ export class RunTrace {
     this.#span.addEvent('saga stuck', { [REWIND_ATTRIBUTES.stepName]: state.stuck.step, [REWIND_ATTRIBUTES.phase]: state.stuck.phase });
   }
 
-  /** Ends the run's span for a run that ended: `completed`, or `compensated` (an error: the run did not do what it was asked). */
+  /**
+   * Ends the run's span for a run that ended: `completed`; `reverted` (the compensation an
+   * operator asked of a completed run: it did what was asked, so no error); or `compensated`
+   * (an error: the run did not do what it was asked).
+   */
   ended(state: RunState): void {
     const outcome = outcomeOf(state);
     if (outcome.status !== 'compensated') return this.#end('completed', undefined);
     const cause = outcome.cause;
-    const why = cause.cause === 'step-failed' ? `step "${cause.step}" failed` : cause.cause === 'cancel-requested' ? `canceled: ${cause.reason}`
-      : cause.cause === 'revert-requested' ? `reverted: ${cause.reason}` : 'its deadline passed';
+    if (cause.cause === 'revert-requested') return this.#end('reverted', undefined);
+    const why = cause.cause === 'step-failed' ? `step "${cause.step}" failed` : cause.cause === 'cancel-requested' ? `canceled: ${cause.reason}` : 'its deadline passed';
     this.#end('compensated', outcome.error ?? { name: 'SagaCompensated', message: `The run compensated: ${why}` });
   }
 

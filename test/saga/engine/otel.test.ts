@@ -115,6 +115,22 @@ describe('saga engine: OpenTelemetry spans', () => {
     expect(named('saga step d').map((s) => s.attributes[REWIND_ATTRIBUTES.stepAttempt])).toEqual([1, 2]);
   });
 
+  it('ends the span of a reverted run without an error, as reverted, with a compensation span per step', async () => {
+    const def = diamond(new CallLog(), { attempts: 1 });
+    const engine = await openEngine({ store: `sqlite:${db('revert')}`, sagas: [def] });
+    expect(await (await engine.start(def, { n: 1 }, { id: 'rv' })).result()).toMatchObject({ status: 'completed' });
+    await engine.revert('rv', { reason: 'the customer returned it', by: 'ops' });
+    expect(await engine.result('rv')).toMatchObject({ status: 'compensated', cause: { cause: 'revert-requested' } });
+    // The revert is driven from the journal, as a run taken up again: under the run's trace.
+    const original = one('saga run');
+    const reverted = one('saga run (recovered)');
+    expect(original.attributes[REWIND_ATTRIBUTES.outcome]).toBe('completed');
+    expect(reverted.attributes[REWIND_ATTRIBUTES.outcome]).toBe('reverted');
+    expect(reverted.status.code).toBe(SpanStatusCode.UNSET);
+    expect(traceOf(reverted)).toBe(traceOf(original));
+    for (const step of ['a', 'b', 'c', 'd']) expect(parentOf(one(`saga compensate ${step}`))).toBe(idOf(reverted));
+  });
+
   it('links a TCC confirmation to the span of the try it confirms', async () => {
     const def = placeOrder(new CallLog());
     const engine = await openEngine({ store: `sqlite:${db('tcc')}`, sagas: [def] });
