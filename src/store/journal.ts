@@ -4,6 +4,7 @@
  * @module
  */
 import type { Duration } from '../internal/duration.js';
+import type { StoreCapabilities } from './contract.js';
 import type { JournalCoordination, Lease, WorkUpdate } from './coordination.js';
 import type { Durability } from './durability.js';
 import type { AppendResult, NewRecord, StoredRecord, StreamInfo } from './records.js';
@@ -95,6 +96,11 @@ export interface Journal {
   readonly url: string;
   /** The durability policy appends honour. */
   readonly durability: Durability;
+  /**
+   * What the store under the journal can do (transactional saga steps, several writing
+   * processes, skip-locked claims), so a caller can choose before it relies on one.
+   */
+  readonly capabilities: StoreCapabilities;
   /**
    * Appends records to a stream, numbering them after its last record. `expectedSeq` is
    * the last seq the writer saw (0: the stream must be new); a mismatch rejects with

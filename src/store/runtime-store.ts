@@ -110,6 +110,10 @@ export class RuntimeJournal implements Journal {
     return this.#store.url;
   }
 
+  get capabilities(): StoreCapabilities {
+    return this.#capabilities;
+  }
+
   // Not `async`: an async function returning this promise would wrap it in another one,
   // which costs an allocation and two extra microtask hops on every append.
   append(stream: string, records: readonly NewRecord[], options?: AppendOptions): Promise<AppendResult> {

@@ -43,6 +43,7 @@ describe.skipIf(!PG_URL)('PostgreSQL store', () => {
     expect(store.capabilities).toEqual({ transactionalSteps: true, multiProcess: true, skipLocked: true });
     const journal = await openStore(store);
     expect(journal.url).toBe(store.url);
+    expect(journal.capabilities).toEqual(store.capabilities);
     expect(journal.coordination).toBeDefined();
     await journal.close();
   });

@@ -51,6 +51,12 @@ describe('SqliteStore', () => {
     await journal.close();
   });
 
+  it('says through the journal what it can do: one writing process, no transactional steps', async () => {
+    const journal = await openStore(`sqlite:${tempDbPath()}`);
+    expect(journal.capabilities).toEqual({ transactionalSteps: false, multiProcess: false, skipLocked: false });
+    await journal.close();
+  });
+
   it('names the file by its absolute path in its URL', async () => {
     const path = tempDbPath();
     const journal = await openStore(`sqlite:${path}`);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { StoreCapabilities } from '../../store/contract.js';
 import type { JournalCoordination } from '../../store/coordination.js';
 import type { AppendOptions, AppendResult, Journal, JournalStats, NewRecord, ReadOptions, StoredRecord, StreamInfo, StreamsOptions } from '../../store/index.js';
 import type { RetryingJournal } from './retrying-journal.js';
@@ -30,6 +31,10 @@ export class ExecutorJournal implements Journal {
 
   get coordination(): JournalCoordination | undefined {
     return this.#inner.coordination;
+  }
+
+  get capabilities(): StoreCapabilities {
+    return this.#inner.capabilities;
   }
 
   append(stream: string, records: readonly NewRecord[], options?: AppendOptions): Promise<AppendResult> {

@@ -67,6 +67,10 @@ export class RetryingJournal implements Journal {
     return this.#inner.url;
   }
 
+  get capabilities(): Journal['capabilities'] {
+    return this.#inner.capabilities;
+  }
+
   get durability(): Journal['durability'] {
     return this.#inner.durability;
   }
