@@ -8,6 +8,7 @@
  * server, DBOS Transact driving the same workload from one process at the same total
  * concurrency (64, 128, 256).
  *
+ * Printed first: the time of one durable commit on this server, the floor under any append.
  * Printed per level: durable steps/s, p50 and p99 run latency, the database's share of the
  * machine's CPU (/proc), and the CPU seconds the workers and PostgreSQL spent per 1,000
  * steps, so the reader can judge where the bottleneck is; then the ratios against DBOS
@@ -146,11 +147,35 @@ function cpuPerStep(level: RewindLevel): number | undefined {
   return (level.workerSeconds + level.use.postgresSeconds) / (level.runs * STEPS);
 }
 
+/**
+ * The median time of one durable commit of a one-row insert on its own connection: the floor
+ * under any append on this server. When it is small beside a worker's batch cycle, the
+ * workers wait on CPU (theirs and the server's), not on the disk.
+ */
+async function commitLatencyMs(pgUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    await client.query('DROP TABLE IF EXISTS rewind_bench_commit_probe; CREATE TABLE rewind_bench_commit_probe (n int)');
+    const times: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const at = performance.now();
+      await client.query('BEGIN; SET LOCAL synchronous_commit = on; INSERT INTO rewind_bench_commit_probe VALUES (1); COMMIT');
+      times.push(performance.now() - at);
+    }
+    return percentile(times.sort((a, b) => a - b), 50);
+  } finally {
+    await client.query('DROP TABLE IF EXISTS rewind_bench_commit_probe');
+    await client.end();
+  }
+}
+
 const pgUrl = process.env['REWIND_PG_URL'];
 if (pgUrl === undefined || pgUrl === '') {
   console.log('saga-pg: skipped (REWIND_PG_URL is not set; set it to a PostgreSQL URL such as postgres://postgres@127.0.0.1:5432/test)');
 } else {
   console.log(`5-step no-op saga, ${N} runs per level on PostgreSQL (durability 'always'); Rewind: 1, 2, 4 worker processes at concurrency ${PER_WORKER_CONCURRENCY} each; ${cores} cores`);
+  console.log(`one durable commit on this server: ${(await commitLatencyMs(pgUrl)).toFixed(2)} ms (median of 300)`);
   const rewind = new Map<number, RewindLevel>();
   for (const workers of WORKER_COUNTS) {
     const result = await measureRewind(pgUrl, workers);
