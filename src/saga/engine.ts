@@ -6,9 +6,9 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { InvalidArgumentError, isRewindError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { Disposable } from '../internal/event.js';
-import { assertJson, type JsonValue } from '../internal/json.js';
+import { assertJson } from '../internal/json.js';
 import { Scope } from '../scope/index.js';
 import type { Journal } from '../store/index.js';
 import { CompensationBreakers } from './circuit.js';
@@ -24,16 +24,15 @@ import {
   type ResultOptions,
   type StartOptions,
 } from './engine-options.js';
-import { EngineClosedError, RunConflictError, RunNotFoundError, RunStatusError, SagaVersionNotRegisteredError, type SagaJournalInconsistentError } from './errors.js';
-import { SAGA_JOURNAL_FORMAT, type SagaEvent } from './events.js';
+import { EngineClosedError, RunNotFoundError, SagaVersionNotRegisteredError, type SagaJournalInconsistentError } from './errors.js';
 import { SagaInspector, loadRun, type RunSummary } from './inspector.js';
-import { header, runStream } from './quarantine.js';
 import { runsToRecover } from './recovery-scan.js';
-import { reduce } from './reduce.js';
 import type { SagaRegistry } from './registry.js';
 import { RunExecutor, type ExecutorHost } from './run-executor.js';
-import { RunHandle, type RunSource } from './run-handle.js';
+import type { RunHandle, RunSource } from './run-handle.js';
 import { RunReports } from './run-reports.js';
+import { RunRequests } from './run-requests.js';
+import { RunStarts } from './run-starts.js';
 import { RunTrace } from './run-trace.js';
 import { assertRevertable, definitionOf, revertEvent, type RevertOptions } from './revert.js';
 import { revertPlan, type RevertPlan } from './revert-plan.js';
@@ -65,7 +64,8 @@ export class SagaEngine implements RunSource {
   readonly #scope = Scope.root({ name: 'saga-engine' });
   readonly #runs = new Map<string, RunExecutor>();
   readonly #untrusted: UntrustedRuns;
-  readonly #starting = new Map<string, Promise<RunHandle>>();
+  readonly #starts: RunStarts;
+  readonly #requests: RunRequests;
   readonly #reports = new RunReports();
   readonly #background = new Set<Promise<unknown>>();
   readonly #host: ExecutorHost;
@@ -106,6 +106,17 @@ export class SagaEngine implements RunSource {
       untrusted: (executor, error) => this.#track(this.#distrust(executor.runId, error), executor.runId),
       failed: (executor, error) => this.#fail(executor.runId, error),
     };
+    this.#requests = new RunRequests({
+      registry,
+      runs: this.#runs,
+      untrusted: this.#untrusted,
+      worker: this.#worker,
+      assertOpen: (operation) => this.#assertOpen(operation),
+      quiet: (runId) => this.#quiet(runId),
+      load: (runId, operation) => this.#load(runId, operation),
+      adopt: (state, definition) => this.#adopt(state, definition),
+    });
+    this.#starts = new RunStarts({ journal: runs, executors: this.#host, runs: this.#runs, untrusted: this.#untrusted, worker: this.#worker, source: this });
   }
 
   /** Where the engine is in its lifecycle; see {@link EngineState}. */
@@ -168,55 +179,7 @@ export class SagaEngine implements RunSource {
     if (input === undefined) throw new InvalidArgumentError({ path: 'input', expected: 'JSON (null for a run without input)', got: input });
     assertJson(input, 'input');
     const { runId, deadline } = resolveStartOptions(options, this.#options.clock(), randomUUID);
-    const pending = this.#starting.get(runId);
-    if (pending !== undefined) {
-      await pending;
-      return (await this.#existing(definition, runId)) as RunHandle<SagaOutputs<D>>;
-    }
-    const starting = this.#create(definition, runId, input, deadline);
-    this.#starting.set(runId, starting);
-    try {
-      return (await starting) as RunHandle<SagaOutputs<D>>;
-    } finally {
-      this.#starting.delete(runId);
-    }
-  }
-
-  async #create(definition: SagaDefinition, runId: string, input: JsonValue, deadline: number | undefined): Promise<RunHandle> {
-    if (this.#runs.has(runId) || this.#untrusted.get(runId) !== undefined) return this.#existing(definition, runId);
-    const trace = RunTrace.start({ runId, saga: definition.name, version: definition.version });
-    const event: SagaEvent = {
-      type: 'started', format: SAGA_JOURNAL_FORMAT, saga: definition.name, version: definition.version, input,
-      ...(deadline === undefined ? {} : { deadline }),
-      ...(trace.traceparent === undefined ? {} : { trace: trace.traceparent }),
-    };
-    if (this.#worker !== undefined && this.#worker.room() <= 0) {
-      const opened = await this.#worker.openForAny(runId, event).finally(() => trace.stopped('interrupted'));
-      return opened ? new RunHandle(this, runId, true) : this.#existing(definition, runId);
-    }
-    // `started` is written by the run's first append, with its first calls' `*-started`;
-    // that append expects an empty stream, so a taken id shows as its conflict.
-    const executor = new RunExecutor(this.#host, reduce(runId, [{ seq: 1, at: Date.now(), event }]), definition, trace, event);
-    executor.start();
-    try {
-      await executor.opened;
-    } catch (error) {
-      const existing = isRewindError(error, 'JOURNAL_CONFLICT');
-      trace.stopped(existing ? 'existing' : 'failed', existing ? undefined : error);
-      if (existing) return this.#existing(definition, runId);
-      throw error;
-    }
-    // A close that began meanwhile stops it with the others: close waits for starts first.
-    if (!isEnded(executor.state) && this.#worker?.holds(runId) !== false) this.#runs.set(runId, executor);
-    return new RunHandle(this, runId, true);
-  }
-
-  async #existing(definition: SagaDefinition, runId: string): Promise<RunHandle> {
-    await this.#untrusted.settled(runId);
-    const saga = this.#runs.get(runId)?.state.saga ?? this.#untrusted.get(runId)?.outcome.saga
-      ?? header(await this.#journal.read(runStream(runId), { limit: 1 })).saga;
-    if (saga !== definition.name) throw new RunConflictError({ runId, saga: definition.name, existingSaga: saga });
-    return new RunHandle(this, runId, false);
+    return (await this.#starts.start(definition, runId, input, deadline)) as RunHandle<SagaOutputs<D>>;
   }
 
   /**
@@ -264,7 +227,7 @@ export class SagaEngine implements RunSource {
    */
   async cancel(runId: string, reason = 'canceled by request'): Promise<RunState> {
     if (typeof reason !== 'string') throw new InvalidArgumentError({ path: 'reason', expected: 'a string', got: reason });
-    return this.#request(runId, { type: 'cancel-requested', reason }, 'cancel');
+    return this.#requests.send(runId, { type: 'cancel-requested', reason }, 'cancel');
   }
 
   /**
@@ -280,7 +243,7 @@ export class SagaEngine implements RunSource {
    */
   async resolve(runId: string, options: ResolveOptions): Promise<RunState> {
     const { step, action, reason, by } = resolveResolution(options);
-    return this.#request(runId, { type: 'resolved', step, action, reason, ...(by === undefined ? {} : { by }) }, 'resolve');
+    return this.#requests.send(runId, { type: 'resolved', step, action, reason, ...(by === undefined ? {} : { by }) }, 'resolve');
   }
 
   /**
@@ -300,17 +263,7 @@ export class SagaEngine implements RunSource {
    * @throws {@link EngineClosedError} after `close()`.
    */
   async revert(runId: string, options: RevertOptions): Promise<RunState> {
-    const event = revertEvent(options);
-    this.#assertOpen('revert a run');
-    await this.#quiet(runId);
-    const untrusted = this.#untrusted.get(runId);
-    if (untrusted !== undefined) throw untrusted.error;
-    const state = this.#runs.get(runId)?.state ?? (await this.#load(runId, 'revert'));
-    assertRevertable(state);
-    const definition = definitionOf(state, this.#registry);
-    this.#assertOpen('revert a run');
-    if (this.#worker !== undefined && !this.#runs.has(runId)) return this.#worker.request(runId, event, 'revert');
-    return (this.#runs.get(runId) ?? this.#adopt(state, definition)).request(event, 'revert');
+    return this.#requests.revert(runId, revertEvent(options));
   }
 
   /**
@@ -342,22 +295,6 @@ export class SagaEngine implements RunSource {
     const state = await this.#inspector.get(runId);
     assertVerifiable(state);
     return verifyRun(definitionOf(state, this.#registry), state, timeoutMs);
-  }
-
-  async #request(runId: string, event: SagaEvent, operation: string): Promise<RunState> {
-    this.#assertOpen(`${operation} a run`);
-    await this.#quiet(runId);
-    const untrusted = this.#untrusted.get(runId);
-    if (untrusted !== undefined) throw untrusted.error;
-    let executor = this.#runs.get(runId);
-    if (executor === undefined) {
-      const state = await this.#load(runId, operation);
-      if (isEnded(state)) throw new RunStatusError({ runId, operation, status: state.status, reason: 'the run has ended' });
-      this.#assertOpen(`${operation} a run`);
-      if (this.#worker !== undefined && !this.#runs.has(runId)) return this.#worker.request(runId, event, operation);
-      executor = this.#runs.get(runId) ?? this.#adopt(state);
-    }
-    return executor.request(event, operation);
   }
 
   /**
@@ -428,7 +365,7 @@ export class SagaEngine implements RunSource {
 
   async #close(): Promise<void> {
     this.#state = 'closing';
-    await Promise.allSettled(this.#starting.values());
+    await this.#starts.allSettled();
     await Promise.all([...this.#runs.values()].map((executor) => executor.stop()));
     this.#runs.clear();
     await Promise.allSettled(this.#background);
@@ -464,7 +401,7 @@ export class SagaEngine implements RunSource {
 
   /** Waits until nothing the engine does on run `runId` could change what a request sees: a start, or its move to stuck. */
   async #quiet(runId: string): Promise<void> {
-    await this.#starting.get(runId)?.catch(() => undefined);
+    await this.#starts.settled(runId);
     await this.#untrusted.settled(runId);
   }
 
