@@ -14,7 +14,8 @@ import { importModule } from './module-loader.js';
 
 /**
  * What a config module exports: as its default export (an object, or a function, possibly
- * async, returning one), or as named exports `store` and `sagas`.
+ * async, returning one; wrap it in {@link defineConfig} to have it type-checked), or as
+ * named exports `store` and `sagas`.
  *
  * @example
  * ```js
@@ -29,6 +30,33 @@ export interface RewindConfig {
   readonly store?: string | JournalStore | undefined;
   /** Every saga definition (and version) whose runs the commands should be able to act on. */
   readonly sagas?: readonly SagaDefinition[] | undefined;
+}
+
+/**
+ * Returns `config` as it is, for the types: `export default defineConfig({ ... })` checks a
+ * config module against {@link RewindConfig} without an annotation (a misspelt key or a store
+ * of the wrong type is a compile error, and editors complete the keys), in a `.ts` config and,
+ * under `// @ts-check`, in a `.mjs` one. Pass the object, or a function (possibly async)
+ * returning it, so that what the sagas close over (clients, pools) is built only when a
+ * command loads the module. Never throws: the shape is checked when a command loads it.
+ *
+ * @example
+ * ```ts
+ * // rewind.config.ts (a rewind.config.mjs makes the same call, importing built .js modules)
+ * import { defineConfig } from 'rewind/cli';
+ * import { placeOrder } from './src/sagas/place-order.js';
+ * import { createServices } from './src/services.js';
+ *
+ * export default defineConfig(async () => ({
+ *   store: 'sqlite:./rewind.db',
+ *   sagas: [placeOrder(await createServices())],
+ * }));
+ * ```
+ */
+export function defineConfig(
+  config: RewindConfig | (() => RewindConfig | Promise<RewindConfig>),
+): RewindConfig | (() => RewindConfig | Promise<RewindConfig>) {
+  return config;
 }
 
 /** A loaded, checked config. */

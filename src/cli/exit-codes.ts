@@ -1,5 +1,6 @@
 /**
- * The exit codes of `rewind`, one per class of error. `runCli` (run.ts) maps errors to them.
+ * The exit codes of `rewind`, one per class of error. `runCli` (run.ts) maps errors to them;
+ * `interrupted` alone comes from a signal instead (interrupt.ts).
  *
  * @module
  */
@@ -15,6 +16,7 @@
  * - `storeUnavailable` (5): the store cannot be opened or read (missing file, locked, driver missing, newer schema, damaged).
  * - `violation` (6): `rewind check` found a case that breaks a saga guarantee, or `--auto-verify` found effects still there.
  * - `unsettled` (7): the request was recorded, but the run did not settle as asked before `--timeout` (or ended stuck); it goes on when an engine resumes it.
+ * - `interrupted` (130, 128 + SIGINT as shells count it): a second Ctrl-C (SIGINT or SIGTERM) stopped `rewind recover` at once, while it was closing its engine. A first one ends the pass with the report and `unsettled`.
  */
 export const EXIT_CODES = {
   ok: 0,
@@ -25,6 +27,7 @@ export const EXIT_CODES = {
   storeUnavailable: 5,
   violation: 6,
   unsettled: 7,
+  interrupted: 130,
 } as const;
 
 /** One of the values of {@link EXIT_CODES}. */
@@ -40,4 +43,5 @@ Exit codes:
   4  conflict: the run's status does not allow it, or its journal cannot be trusted
   5  store unavailable: cannot open or read the store
   6  violation: rewind check found a broken case, or --auto-verify found effects left
-  7  unsettled: recorded, but the run did not settle as asked before --timeout`;
+  7  unsettled: recorded, but the run did not settle as asked before --timeout (or Ctrl-C)
+130  interrupted: a second Ctrl-C stopped rewind recover at once`;
