@@ -90,6 +90,7 @@ export class SagaEngine implements RunSource {
       driven: (runId) => this.#runs.get(runId),
       forget: (runId, run) => this.#runs.get(runId) === run && this.#runs.delete(runId) && this.#reports.waiters.reject(runId, new Error(`Run "${runId}" left this worker.`)),
       isOpen: () => this.#state === 'open',
+      registered: (state) => this.#registry.get(state.saga, state.version) !== undefined,
     });
     const worker = this.#worker;
     if (worker !== undefined) for (const settled of [this.#reports.completed, this.#reports.compensated, this.#reports.stuck]) settled.subscribe((run) => worker.settledHere(run));
@@ -154,6 +155,7 @@ export class SagaEngine implements RunSource {
   register(definition: SagaDefinition): void {
     this.#assertOpen('register a saga');
     if (!this.#registry.add(definition)) return;
+    this.#worker?.versionRegistered(definition.name, definition.version);
     for (const executor of this.#runs.values()) {
       const { saga, version } = executor.state;
       if (executor.definition === undefined && saga === definition.name && version === definition.version) executor.adopt(definition);
@@ -316,11 +318,16 @@ export class SagaEngine implements RunSource {
     return this.#inspector.list(options);
   }
 
-  /** The unfinished runs waiting for their saga version to be registered, in no order. */
+  /**
+   * The unfinished runs waiting for their saga version to be registered, in no order. As one
+   * of many workers, the runs this worker claimed and handed back for that reason (another
+   * worker with the version may be driving them by now).
+   */
   unresumable(): UnresumableRun[] {
-    return [...this.#runs.values()]
+    const held = [...this.#runs.values()]
       .filter((executor) => executor.definition === undefined)
       .map(({ state }) => ({ runId: state.runId, saga: state.saga, version: state.version, status: state.status }));
+    return [...held, ...(this.#worker?.passedOver() ?? [])];
   }
 
   /** Calls `listener` when a run becomes stuck (a compensation or confirmation failed for good, or its journal cannot be trusted). */

@@ -56,6 +56,12 @@ export interface ClaimOptions {
   readonly limit: number;
   /** How long the leases last unless renewed, in ms. */
   readonly ttlMs: number;
+  /**
+   * Streams not to claim, though due and unheld: ones this worker took and handed back
+   * because it cannot do their work (a saga version it does not have), so that workers
+   * that can get them rather than this one again.
+   */
+  readonly exclude?: readonly string[] | undefined;
 }
 
 /** What {@link JournalCoordination.renew} found. */

@@ -104,11 +104,14 @@ export function checkWork(value: unknown, path: string, expectedSeq: number | un
  * @throws {@link InvalidArgumentError} naming the bad option.
  */
 export function checkClaimOptions(value: unknown): ClaimOptions {
-  const o = object(value, 'options', 'claim options { owner, prefix, limit, ttlMs }');
+  const o = object(value, 'options', 'claim options { owner, prefix, limit, ttlMs, exclude? }');
+  const exclude = o['exclude'];
+  if (exclude !== undefined && !Array.isArray(exclude)) throw new InvalidArgumentError({ path: 'options.exclude', expected: 'an array of stream names', got: exclude });
   return Object.freeze({
     owner: text(o['owner'], 'options.owner', 'a worker id'),
     prefix: text(o['prefix'], 'options.prefix', 'a stream name prefix', true),
     limit: integer(o['limit'], 'options.limit', 1),
     ttlMs: checkTtl(o['ttlMs'], 'options.ttlMs'),
+    exclude: Object.freeze((exclude ?? []).map((stream: unknown, i: number) => text(stream, `options.exclude[${i}]`, 'a stream name'))),
   });
 }

@@ -65,6 +65,16 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
     await close();
   });
 
+  it('does not claim the streams it is asked to exclude, which stay claimable by others', async () => {
+    const { journals, close } = await workers(1);
+    const j = journals[0]!;
+    await openWork(j, 'x-', 3);
+    const claimed = await coord(j).claim({ owner: 'w', prefix: 'x-', limit: 10, ttlMs: MINUTE, exclude: ['x-0', 'x-2', 'elsewhere'] });
+    expect(claimed.map((l) => l.stream)).toEqual(['x-1']);
+    expect((await coord(j).claim({ owner: 'v', prefix: 'x-', limit: 10, ttlMs: MINUTE, exclude: [] })).map((l) => l.stream).sort()).toEqual(['x-0', 'x-2']);
+    await close();
+  });
+
   it('a lapsed lease can be claimed by another owner, with a higher token; the old holder is fenced and writes nothing', async () => {
     const { journals, close } = await workers(2);
     const [a, b] = [journals[0]!, journals[1]!];
@@ -290,6 +300,8 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
       [() => c.claim({ owner: 'w', prefix: '', limit: 0, ttlMs: 1 }), 'options.limit'],
       [() => c.claim({ owner: 'w', prefix: 3 as unknown as string, limit: 1, ttlMs: 1 }), 'options.prefix'],
       [() => c.claim({ owner: 'w', prefix: '', limit: 1, ttlMs: 0.5 }), 'options.ttlMs'],
+      [() => c.claim({ owner: 'w', prefix: '', limit: 1, ttlMs: 1, exclude: 'x-1' as unknown as string[] }), 'options.exclude'],
+      [() => c.claim({ owner: 'w', prefix: '', limit: 1, ttlMs: 1, exclude: ['x-1', 7 as unknown as string] }), 'options.exclude[1]'],
       [() => c.renew([{ ...lease, token: 0 }], 10), 'leases[0].token'],
       [() => c.renew([lease], -1), 'ttlMs'],
       [() => c.release('x' as unknown as Lease[]), 'leases'],

@@ -13,6 +13,9 @@
  *   retry wait or a stuck run, due later, and the worker gives the run up.
  * - `close()` releases every lease, so other workers take the runs over at once; a worker
  *   that dies has its runs taken over once their leases lapse.
+ * - A claimed run of a saga version not registered here is handed back at once, and left
+ *   out of this worker's claims for {@link PASS_OVER_MS} (or until the version is
+ *   registered), so a worker that has the version (a rolling deploy, a canary) takes it.
  * - `result()` on a run driven elsewhere follows its journal (`remote-results.ts`); a
  *   request on one is appended without a lease (`remote-requests.ts`).
  *
@@ -24,6 +27,7 @@ import type { AppendOptions, AppendResult, Journal } from '../../store/index.js'
 import type { JournalCoordination, Lease } from '../../store/coordination.js';
 import { encodeEvent } from '../codec.js';
 import type { SagaJournalInconsistentError } from '../errors.js';
+import type { UnresumableRun } from '../engine-types.js';
 import type { SagaEvent } from '../events.js';
 import { loadRun } from '../inspector.js';
 import { RUN_STREAM_PREFIX, runStream } from '../quarantine.js';
@@ -39,6 +43,9 @@ import type { RetryingJournal } from './retrying-journal.js';
 import { workOf, type WorkDecision } from './run-work.js';
 import { RunTransactions, TransactionNotCommittedError } from './transactions.js';
 import type { ResolvedWorkerOptions } from './worker-options.js';
+
+/** How long a run handed back for its unregistered saga version is left out of this worker's claims before it looks again. */
+export const PASS_OVER_MS = 60_000;
 
 /** True for a `FencedWriteError`: the append's lease was no longer the stream's current one. */
 export function isFencedWrite(error: unknown): boolean {
@@ -57,6 +64,8 @@ export interface WorkerEngine {
   forget(runId: string, run: DrivenRun): void;
   /** False once the engine is closing. */
   isOpen(): boolean;
+  /** True when the saga version of `state` is registered here. */
+  registered(state: RunState): boolean;
 }
 
 /** @internal The multi-worker side of one engine; see the module documentation. */
@@ -80,6 +89,8 @@ export class SagaWorker implements ExecutorCoordination {
   /** Runs whose lease the heartbeat gave up, with why, until their executor reports it stopped. */
   readonly #lostWhy = new Map<string, string>();
   readonly #background = new Set<Promise<unknown>>();
+  /** Runs handed back because their saga version is not registered here, until when (epoch ms) they stay unclaimed by this worker. */
+  readonly #passedOver = new Map<string, { readonly until: number; readonly run: UnresumableRun }>();
   #adopting = 0;
 
   constructor(journal: RetryingJournal, coordination: JournalCoordination, options: ResolvedWorkerOptions, clock: () => number, graceMs: number, engine: WorkerEngine) {
@@ -118,6 +129,18 @@ export class SagaWorker implements ExecutorCoordination {
       if (run?.definition !== undefined && run.state.status !== 'stuck') driving++;
     }
     return this.#options.maxRuns - driving;
+  }
+
+  /** The runs this worker handed back for their unregistered saga version, still left out of its claims. */
+  passedOver(): UnresumableRun[] {
+    const now = this.#clock();
+    return [...this.#passedOver.values()].filter((p) => p.until > now).map((p) => p.run);
+  }
+
+  /** Saga `saga` version `version` is now registered here: its runs handed back may be claimed again at once. */
+  versionRegistered(saga: string, version: number): void {
+    for (const [runId, { run }] of this.#passedOver) if (run.saga === saga && run.version === version) this.#passedOver.delete(runId);
+    this.#claims.wake();
   }
 
   /** True while this worker holds run `runId`'s lease. */
@@ -241,7 +264,7 @@ export class SagaWorker implements ExecutorCoordination {
   async #claim(limit: number): Promise<number> {
     if (!this.#engine.isOpen()) return 0;
     const sentAt = this.#clock();
-    const leases = await this.#coordination.claim({ owner: this.id, prefix: RUN_STREAM_PREFIX, limit, ttlMs: this.#options.leaseTtlMs });
+    const leases = await this.#coordination.claim({ owner: this.id, prefix: RUN_STREAM_PREFIX, limit, ttlMs: this.#options.leaseTtlMs, exclude: this.#excluded(sentAt) });
     for (const lease of leases) this.#table.add(runIdOf(lease), lease, sentAt);
     if (leases.length > 0) this.#heartbeat.start();
     this.#adopting += leases.length;
@@ -263,6 +286,7 @@ export class SagaWorker implements ExecutorCoordination {
       // again and again. So does an ended run's (its work should have been marked done).
       if (loaded === undefined || (loaded.error === undefined && isEnded(loaded.state))) return;
       if (loaded.error !== undefined) await this.#engine.distrust(runId, loaded.error);
+      else if (!this.#engine.registered(loaded.state)) await this.#passOver(lease, loaded.state);
       else this.#engine.adopt(loaded.state);
     } catch {
       // It could not be read (the store stayed down): let it go for another try.
@@ -270,6 +294,24 @@ export class SagaWorker implements ExecutorCoordination {
     } finally {
       this.#adopting--;
     }
+  }
+
+  /** Hands back a run this worker cannot drive (its saga version is not registered here); the release wakes the other workers. */
+  async #passOver(lease: Lease, state: RunState): Promise<void> {
+    const { runId, saga, version, status } = state;
+    this.#passedOver.set(runId, { until: this.#clock() + PASS_OVER_MS, run: { runId, saga, version, status } });
+    this.#table.remove(runId);
+    await this.#coordination.release([lease]);
+  }
+
+  /** The streams of the runs still passed over at `now`; forgets the others, so they are looked at again. */
+  #excluded(now: number): string[] {
+    const streams: string[] = [];
+    for (const [runId, { until }] of this.#passedOver) {
+      if (until > now) streams.push(runStream(runId));
+      else this.#passedOver.delete(runId);
+    }
+    return streams;
   }
 
   /** Gives up `run` (it waits until `until`, or is stuck): stops it, releases its lease, and claims again when it is due. */

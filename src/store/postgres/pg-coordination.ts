@@ -66,7 +66,7 @@ export class PgCoordination implements StoreCoordination {
     // index on claimable_at reads only rows that are open, due and not held.
     const sql = `WITH picked AS (
         SELECT stream FROM ${names.work}
-         WHERE claimable_at <= statement_timestamp() AND stream LIKE $1
+         WHERE claimable_at <= statement_timestamp() AND stream LIKE $1 AND stream <> ALL($5::text[])
          ORDER BY claimable_at LIMIT $2
            FOR UPDATE SKIP LOCKED
       )
@@ -75,7 +75,7 @@ export class PgCoordination implements StoreCoordination {
         FROM picked WHERE w.stream = picked.stream
       RETURNING ${LEASE_COLUMNS}`;
     const result = await connections.run('claim', (client) =>
-      client.query(prepared(sql, [likePrefix(options.prefix), options.limit, options.owner, options.ttlMs])),
+      client.query(prepared(sql, [likePrefix(options.prefix), options.limit, options.owner, options.ttlMs, options.exclude ?? []])),
     );
     return (result.rows as LeaseRow[]).map(toLease);
   }

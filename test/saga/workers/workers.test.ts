@@ -238,6 +238,25 @@ describe.skipIf(PG_URL === undefined)('saga engine as one of many workers on Pos
     expect([...driver.faults, ...operator.faults]).toEqual([]);
   });
 
+  it('hands back a run of a saga version it does not have, so a worker that has it drives it (a rolling deploy)', async () => {
+    const schema = freshSchema('workers');
+    const v1 = saga('versioned', { version: 1 }).step('a', { run: () => Promise.resolve('v1') });
+    const v2 = saga('versioned', { version: 2 }).step('a', { run: () => Promise.resolve('v2') });
+    // Leases of a minute: a worker that kept the run would keep it from the others that long.
+    const old = await worker(schema, { id: 'w-old', leaseTtl: '60s', pollInterval: '50ms' }, [v1]);
+    const client = await worker(schema, { id: 'w-client', maxRuns: 0 }, [v2]);
+    await client.engine.start(v2, null, { id: 'new-version' });
+    await until(() => Promise.resolve(old.engine.unresumable().length > 0), 5_000, 'the old worker to claim the run and hand it back');
+    expect(old.engine.unresumable()).toEqual([{ runId: 'new-version', saga: 'versioned', version: 2, status: 'running' }]);
+    expect(await workOf(schema, 'new-version')).toMatchObject({ state: 'open', owner: null });
+    const current = await worker(schema, { id: 'w-new', leaseTtl: '60s', pollInterval: '50ms' }, [v1, v2]);
+    expect(await client.engine.result('new-version', { timeout: '5s' })).toMatchObject({ status: 'completed', outputs: { a: 'v2' } });
+    expect(await workOf(schema, 'new-version')).toMatchObject({ state: 'done' });
+    old.engine.register(v2);
+    expect(old.engine.unresumable()).toEqual([]);
+    expect([...old.faults, ...client.faults, ...current.faults]).toEqual([]);
+  });
+
   it('rejects the result() calls of a client still waiting when it closes', async () => {
     const schema = freshSchema('workers');
     const def = leased([], () => new Promise(() => undefined));
