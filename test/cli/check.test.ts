@@ -19,6 +19,14 @@ describe('rewind check', () => {
     expect(stdout).toMatch(/\n {2}crash-append:happy:1 +completed +ok\n/);
   });
 
+  it('exits 0 for a saga whose crash cases compensate by design, marking them and printing the notes', async () => {
+    const input = JSON.stringify({ ledger: tmp.path('terse.json') });
+    const { code, stdout } = await rewind(['check', `${MODULE}#terse`, '--input', input]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/\n {2}crash-append:happy:\d+ +compensated +ok, see note\n/);
+    expect(stdout).toMatch(/\nnote on crash-append:happy:\d+: .+\n {2}- the crash interrupted attempt 1 of the run of step "(reserve|debit)", its last: .+ so the run compensated\./);
+  });
+
   it('exits 6 naming each broken case, what broke, and the command that replays it', async () => {
     const input = JSON.stringify({ ledger: tmp.path('careless.json') });
     const { code, stdout, stderr } = await rewind(['check', `${MODULE}#careless`, '--input', input, '--json']);

@@ -34,6 +34,23 @@ describe('checkSaga', () => {
     expect(report.cases.find((c) => c.id === 'crash-append:happy:2')?.description).toMatch(/dies as it writes journal append 3 \(appends 1..2 are durable\)/);
   });
 
+  it('accepts that a crash on the last attempt of a call changes how the run ends, and says so in a note', async () => {
+    const undo = () => Promise.resolve();
+    const once = saga('once')
+      .step('reserve', { run: () => Promise.resolve('r'), compensate: undo })
+      .step('charge', { run: () => Promise.resolve('c'), compensate: undo, retry: { attempts: 1 } });
+    const report = await checkSaga(once, { input });
+    expect(broken(report)).toEqual([]);
+    // The crash as the outcome of charge's only attempt is written: charge was started, its
+    // attempt interrupted, so the run compensates.
+    const interrupted = report.cases.filter((c) => c.id.startsWith('crash-append:happy:') && c.status === 'compensated');
+    expect(interrupted.length).toBeGreaterThan(0);
+    for (const c of interrupted) {
+      expect(c.notes).toEqual([expect.stringMatching(/^the crash interrupted attempt 1 of the run of step "charge", its last: an interrupted attempt counts as a failed one, so the run compensated\./)]);
+    }
+    expect(report.cases.filter((c) => !c.id.startsWith('crash-append:')).every((c) => c.notes.length === 0)).toBe(true);
+  });
+
   it('finds a compensation that is not idempotent: a crash after it ran, before its outcome was journaled, makes recovery run it again', async () => {
     const report = await checkSaga(payAndShip(new Ledger()), { input });
     const crash = report.cases.find((c) => c.id === 'crash-append:fail-step:ship:6');

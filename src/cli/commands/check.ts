@@ -89,13 +89,15 @@ function renderReport(out: Output, report: CheckReport, replay: string): string[
   const rows = report.cases.map((c) => [
     c.id,
     paint(out, statusPaint(c.status), c.status),
-    c.violations.length === 0 ? paint(out, 'green', 'ok') : paint(out, 'red', `${c.violations.length} violation(s)`),
+    c.violations.length > 0 ? paint(out, 'red', `${c.violations.length} violation(s)`) : c.notes.length > 0 ? paint(out, 'yellow', 'ok, see note') : paint(out, 'green', 'ok'),
   ]);
   const broken = report.cases.filter((c) => c.violations.length > 0);
+  const noted = report.cases.filter((c) => c.violations.length === 0 && c.notes.length > 0);
   return [
     `check of saga ${report.saga} v${report.version}: ${report.cases.length} case(s), ${report.violations} violation(s)`,
     ...table(out, ['CASE', 'STATUS', 'RESULT'], rows).map((line) => `  ${line}`),
     ...broken.flatMap((c) => renderViolation(out, c, replay)),
+    ...noted.flatMap((c) => ['', `${paint(out, 'yellow', 'note')} on ${paint(out, 'bold', c.id)}: ${c.description}`, ...c.notes.map((n) => `  - ${n}`)]),
   ];
 }
 
@@ -104,6 +106,7 @@ function renderViolation(out: Output, c: CheckCase, replay: string): string[] {
     '',
     `${paint(out, 'red', 'violation')} in ${paint(out, 'bold', c.id)}: ${c.description}`,
     ...c.violations.map((v) => `  - ${v}`),
+    ...c.notes.map((n) => `  - note: ${n}`),
     `  replay: ${replay} --case ${c.id}`,
   ];
 }

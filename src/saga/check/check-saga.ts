@@ -48,6 +48,12 @@ export interface CheckCase {
   readonly status: RunStatus | 'error';
   /** What broke, one sentence each; empty when the case kept every guarantee. */
   readonly violations: string[];
+  /**
+   * What the run did by design that is worth knowing, one sentence each: a crash that
+   * interrupted the last attempt of a call (an interrupted attempt counts as failed), so the
+   * run compensated or went stuck instead of ending as its path would without the crash.
+   */
+  readonly notes: string[];
 }
 
 /** What {@link checkSaga} found. */
@@ -79,8 +85,10 @@ export interface CheckReport {
  *   their end); a second engine opens the same file and must finish the run. A call whose
  *   outcome was lost runs again: a compensation that ran but was not journaled is called twice.
  *
- * What each case checks: the run ends as expected (stuck is always a violation), with no
- * gap in its journal; a completed run succeeded each step and confirmed each TCC step once;
+ * What each case checks: the run ends as expected (stuck is a violation), with no gap in its
+ * journal; after a crash that interrupted the last attempt of a call, compensating (a step)
+ * or going stuck (a compensation, a confirmation) is expected instead, and reported as a
+ * note: an interrupted attempt counts as a failed one; a completed run succeeded each step and confirmed each TCC step once;
  * a compensated run recorded one compensation of every step that started, in reverse DAG
  * order; a compensation that ran more than once did not fail on a repeat; and each step's
  * `verify`, when it has one, says its effect is in place after a completed run and gone
@@ -119,7 +127,7 @@ export async function checkSaga(definition: SagaDefinition, options: CheckOption
   const run = async (spec: CheckCaseSpec): Promise<CaseOutcome> => {
     const n = cases.length + 1;
     const outcome = await runCase({ definition, input, file: join(dir, `case-${n}.db`), runId: `${prefix}-${n}`, timeoutMs }, spec);
-    const result: CheckCase = { id: caseId(spec), description: describeCase(definition, spec), status: outcome.status, violations: outcome.violations };
+    const result: CheckCase = { id: caseId(spec), description: describeCase(definition, spec), status: outcome.status, violations: outcome.violations, notes: outcome.notes };
     cases.push(result);
     onCase?.(result);
     return outcome;

@@ -26,11 +26,46 @@ export interface CaseEvidence {
 /** @internal The violations of a finished case; empty when it kept every guarantee. */
 export function caseViolations(evidence: CaseEvidence): string[] {
   const { state, spec } = evidence;
-  const out = [...gaps(evidence.journal), ...ending(state, expectedStatus(spec))];
+  const byDesign = spec.kind === 'crash' && spentByCrash(state) !== undefined;
+  const out = [...gaps(evidence.journal), ...(byDesign ? [] : ending(state, expectedStatus(spec)))];
   if (state.status === 'completed') out.push(...completedOnce(evidence));
   if (state.status === 'compensated') out.push(...compensatedOnce(evidence), ...reverseOrder(evidence));
   out.push(...repeatedCompensations(evidence), ...effects(evidence));
   return out;
+}
+
+/**
+ * @internal What a finished case did by design that its saga's author should know: a crash
+ * that interrupted the last attempt of a call, which counts as a failed attempt, so the run
+ * compensated (a step) or went stuck (a compensation or confirmation) rather than ending as
+ * the path without the crash would.
+ */
+export function caseNotes({ state, spec }: CaseEvidence): string[] {
+  if (spec.kind !== 'crash') return [];
+  const spent = spentByCrash(state);
+  if (spent === undefined) return [];
+  const { step, phase, attempt } = spent;
+  const ended = phase === 'forward' ? 'so the run compensated' : 'so the run went stuck for an operator';
+  return [
+    `the crash interrupted attempt ${attempt} of the ${phase === 'forward' ? 'run' : phase} of step "${step}", its last: an interrupted attempt counts as a failed one, ${ended}. ` +
+      'If calling it again is safe, give it more attempts, so that a crash does not change how the run ends.',
+  ];
+}
+
+/** The call whose last attempt a crash interrupted, when that is why the run ended as it did. */
+function spentByCrash(state: RunState): { readonly step: string; readonly phase: 'forward' | 'compensation' | 'confirm'; readonly attempt: number } | undefined {
+  const interrupted = (error: { readonly name: string } | undefined) => error?.name === 'InterruptedError';
+  if (state.status === 'stuck' && state.stuck !== undefined && interrupted(state.stuck.error)) {
+    const { step, phase } = state.stuck;
+    const attempt = stepState(state, step)?.[phase]?.attempt ?? 0;
+    return { step, phase, attempt };
+  }
+  if (state.status === 'compensated' && state.compensation?.cause === 'step-failed') {
+    const { step } = state.compensation;
+    const last = stepState(state, step)?.forward?.failures.at(-1);
+    if (last !== undefined && interrupted(last.error)) return { step, phase: 'forward', attempt: last.attempt };
+  }
+  return undefined;
 }
 
 function gaps(journal: readonly JournalRecord[]): string[] {

@@ -18,7 +18,7 @@ import type { RunStatus } from '../state.js';
 import { verdictOf, type EffectVerdict } from '../verify.js';
 import { injectionOf, type CheckCaseSpec } from './cases.js';
 import { instrument, Probe } from './instrument.js';
-import { caseViolations } from './invariants.js';
+import { caseNotes, caseViolations } from './invariants.js';
 import { PowerCutError, ScratchJournal } from './scratch-journal.js';
 
 /** @internal Where and how a case runs. */
@@ -38,6 +38,8 @@ export interface CaseOutcome {
   /** The run's final status, or `error` when the case could not run. */
   readonly status: RunStatus | 'error';
   readonly violations: string[];
+  /** What the run did by design that the saga's author should know (see `caseNotes`). */
+  readonly notes: string[];
   /** The journal appends the first engine made durable: the crash points of this path. */
   readonly appends: number;
 }
@@ -76,7 +78,7 @@ export async function runCase(setup: CaseSetup, spec: CheckCaseSpec): Promise<Ca
       await Promise.race([first.journal.cut, first.engine.result(runId, { timeout: timeoutMs }).catch(() => undefined)]);
       appends = first.journal.appends;
       if (!first.journal.isCut && appends < spec.after) {
-        return { status: 'error', violations: [`this path made only ${appends} journal appends, so there is no append ${spec.after} to crash after (is the case id from another version of the saga?)`], appends };
+        return { status: 'error', notes: [], violations: [`this path made only ${appends} journal appends, so there is no append ${spec.after} to crash after (is the case id from another version of the saga?)`], appends };
       }
       // The dead process's calls end (they would have died with it) before another takes over.
       await Promise.race([probe.drained(), sleep(timeoutMs)]);
@@ -100,10 +102,10 @@ export async function runCase(setup: CaseSetup, spec: CheckCaseSpec): Promise<Ca
     if (state.status === 'completed' || state.status === 'compensated') {
       for (const step of setup.definition.steps) verdicts.set(step.name, await verdictOf(setup.definition, state, step.name, timeoutMs));
     }
-    const violations = [...found, ...caseViolations({ definition: setup.definition, spec, journal, state, calls: probe.calls, verdicts })];
-    return { status: state.status, violations, appends };
+    const evidence = { definition: setup.definition, spec, journal, state, calls: probe.calls, verdicts };
+    return { status: state.status, violations: [...found, ...caseViolations(evidence)], notes: caseNotes(evidence), appends };
   } catch (error) {
-    return { status: 'error', violations: [...found, `the case could not run: ${messageOf(error)}`], appends };
+    return { status: 'error', violations: [...found, `the case could not run: ${messageOf(error)}`], notes: [], appends };
   } finally {
     await closeAll(opened);
   }
