@@ -18,9 +18,10 @@ describe('checkSaga', () => {
     expect(report).toMatchObject({ saga: 'order-effects', version: 1, violations: 0 });
     const ids = report.cases.map((c) => c.id);
     expect(seen).toEqual(ids);
-    expect(ids.slice(0, 9)).toEqual([
+    expect(ids.slice(0, 10)).toEqual([
       'happy',
       'fail-step:create-order', 'fail-step:reserve-stock', 'fail-step:coupon', 'fail-step:charge',
+      'revert',
       'fail-compensation:create-order', 'fail-compensation:reserve-stock', 'fail-compensation:coupon', 'fail-compensation:charge',
     ]);
     // Every append of every crash-free path is a crash point: the happy path of this DAG makes
@@ -60,12 +61,44 @@ describe('checkSaga', () => {
       'the run ended stuck on the compensation of step "charge-card": this charge was already refunded',
       'the compensation of step "charge-card" ran 3 times, and after a call that did its work a repeated call failed ("this charge was already refunded"): it is not idempotent; a compensation must succeed when there is nothing left to undo',
     ]);
-    // A failed refund that did its work and is retried shows it too; nothing else is wrong with the saga.
-    expect(broken(report).map((c) => c.id).sort()).toEqual(['crash-append:fail-step:charge-card:4', 'crash-append:fail-step:ship:6', 'fail-compensation:charge-card']);
-    expect(report.violations).toBe(6);
+    // A failed refund that did its work and is retried shows it too, and so does a crash during
+    // the revert of a completed run; nothing else is wrong with the saga.
+    expect(broken(report).map((c) => c.id).sort()).toEqual([
+      'crash-append:fail-step:charge-card:4', 'crash-append:fail-step:ship:6', 'crash-append:revert:6', 'fail-compensation:charge-card',
+    ]);
+    const revertCrash = report.cases.find((c) => c.id === 'crash-append:revert:6');
+    expect(revertCrash?.description).toMatch(/every step succeeds and the run is reverted, and the process dies as it writes journal append 7/);
+    expect(revertCrash?.violations).toContain('the run ended stuck on the compensation of step "charge-card": this charge was already refunded');
+    expect(report.cases.find((c) => c.id === 'revert')).toMatchObject({ status: 'compensated', violations: [] });
+    expect(report.violations).toBe(8);
 
     const replay = await checkSaga(payAndShip(new Ledger()), { input, only: 'crash-append:fail-step:ship:6' });
     expect(replay.cases).toEqual([crash]);
+  });
+
+  it('finds, only on the revert path, a TCC cancel that cannot undo a confirmed reservation', async () => {
+    const bookings = new Map<string, 'held' | 'confirmed'>();
+    const booking = saga('booking')
+      .step('quote', { run: () => Promise.resolve(42) })
+      .tcc('seat', {
+        after: ['quote'],
+        try: (ctx) => Promise.resolve(void bookings.set(ctx.idempotencyKey, 'held')),
+        confirm: (ctx) => Promise.resolve(void bookings.set(ctx.idempotencyKey, 'confirmed')),
+        // The bug: written for a failed run, where cancel only ever meets a held seat.
+        cancel: (ctx) => {
+          if (bookings.get(ctx.idempotencyKey) === 'confirmed') return Promise.reject(new Error('a confirmed seat cannot be released'));
+          bookings.delete(ctx.idempotencyKey);
+          return Promise.resolve();
+        },
+      });
+    const report = await checkSaga(booking, { input });
+    const brokenIds = broken(report).map((c) => c.id);
+    expect(brokenIds.length).toBeGreaterThan(0);
+    expect(brokenIds.every((id) => id === 'revert' || id.startsWith('crash-append:revert:'))).toBe(true);
+    expect(report.cases.find((c) => c.id === 'revert')).toMatchObject({
+      status: 'stuck',
+      violations: ['the run ended stuck on the compensation of step "seat": a confirmed seat cannot be released'],
+    });
   });
 
   it('reports a compensation that leaves its effect in place, as the step\'s verify sees it', async () => {

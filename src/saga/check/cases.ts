@@ -8,14 +8,19 @@ import { InvalidArgumentError } from '../../errors.js';
 import type { SagaDefinition } from '../definition.js';
 import type { Injection } from './instrument.js';
 
-/** A path a run can take without a crash: every step succeeds, or one fails for good. */
-export type CheckPath = { readonly kind: 'happy' } | { readonly kind: 'fail-step'; readonly step: string };
+/**
+ * A path a run can take without a crash: every step succeeds; one fails for good; or every
+ * step succeeds and an operator then reverts the completed run.
+ */
+export type CheckPath = { readonly kind: 'happy' } | { readonly kind: 'fail-step'; readonly step: string } | { readonly kind: 'revert' };
 
 /**
  * @internal One case.
  *
  * - `happy`: every step succeeds; the run must complete.
  * - `fail-step`: the step fails every attempt; the run must compensate.
+ * - `revert`: every step succeeds, then the completed run is reverted; it must compensate
+ *   every step (TCC steps through their cancel), as its revert.
  * - `fail-compensation`: the run compensates because `trigger` fails for good, and the
  *   step's compensation fails every attempt after doing its work; the run must become
  *   stuck on it, then end compensated once an operator asks for a retry.
@@ -27,11 +32,12 @@ export type CheckCaseSpec =
   | { readonly kind: 'fail-compensation'; readonly step: string; readonly trigger: string }
   | { readonly kind: 'crash'; readonly path: CheckPath; readonly after: number };
 
-/** @internal The case's stable id: `happy`, `fail-step:<step>`, `fail-compensation:<step>`, `crash-append:<path>:<n>`. */
+/** @internal The case's stable id: `happy`, `fail-step:<step>`, `revert`, `fail-compensation:<step>`, `crash-append:<path>:<n>`. */
 export function caseId(spec: CheckCaseSpec): string {
   switch (spec.kind) {
     case 'happy':
-      return 'happy';
+    case 'revert':
+      return spec.kind;
     case 'fail-step':
     case 'fail-compensation':
       return `${spec.kind}:${spec.step}`;
@@ -47,10 +53,13 @@ export function describeCase(definition: SagaDefinition, spec: CheckCaseSpec): s
       return 'every step succeeds; the run must complete';
     case 'fail-step':
       return `step "${spec.step}" fails all ${definition.getStep(spec.step)?.retry.attempts ?? '?'} attempts; the run must compensate every step that started`;
+    case 'revert':
+      return 'every step succeeds, then an operator reverts the completed run; it must compensate every step, in reverse order'
     case 'fail-compensation':
       return `step "${spec.trigger}" fails for good, and the compensation of "${spec.step}" fails every attempt after doing its work; the run must go stuck on it, then end compensated after an operator's retry`;
     case 'crash': {
-      const path = spec.path.kind === 'happy' ? 'every step succeeds' : `step "${spec.path.step}" fails every attempt`;
+      const path = spec.path.kind === 'happy' ? 'every step succeeds'
+        : spec.path.kind === 'revert' ? 'every step succeeds and the run is reverted' : `step "${spec.path.step}" fails every attempt`;
       const durable = spec.after === 1 ? 'append 1 is durable' : `appends 1..${spec.after} are durable`;
       return `${path}, and the process dies as it writes journal append ${spec.after + 1} (${durable}); a new engine must recover the run and ${expectedStatus(spec) === 'completed' ? 'complete' : 'compensate'} it`;
     }
@@ -61,6 +70,7 @@ export function describeCase(definition: SagaDefinition, spec: CheckCaseSpec): s
 export function injectionOf(spec: CheckCaseSpec): Injection {
   switch (spec.kind) {
     case 'happy':
+    case 'revert':
       return {};
     case 'fail-step':
       return { failRun: spec.step };
@@ -77,11 +87,17 @@ export function expectedStatus(spec: CheckCaseSpec): 'completed' | 'compensated'
   return spec.kind === 'happy' ? 'completed' : 'compensated';
 }
 
+/** @internal The crash-free path of the case: a crash case's own, or the case itself. */
+export function pathOf(spec: CheckCaseSpec): CheckCaseSpec {
+  return spec.kind === 'crash' ? spec.path : spec;
+}
+
 /** @internal The crash-free cases of `definition`, in the order a check runs them. */
 export function baseCases(definition: SagaDefinition): CheckCaseSpec[] {
   return [
     { kind: 'happy' },
     ...definition.steps.map((s): CheckCaseSpec => ({ kind: 'fail-step', step: s.name })),
+    { kind: 'revert' },
     ...definition.steps.filter((s) => s.compensate !== undefined).map((s): CheckCaseSpec => ({ kind: 'fail-compensation', step: s.name, trigger: triggerOf(definition, s.name) })),
   ];
 }
@@ -103,7 +119,7 @@ export function parseCaseId(definition: SagaDefinition, id: unknown): CheckCaseS
   const refuse = (): never => {
     throw new InvalidArgumentError({
       path: 'options.only',
-      expected: `a case id of saga "${definition.name}" version ${definition.version}: happy, fail-step:<step>, fail-compensation:<step> (a step with a compensation) or crash-append:<happy|fail-step:<step>>:<n>`,
+      expected: `a case id of saga "${definition.name}" version ${definition.version}: happy, fail-step:<step>, revert, fail-compensation:<step> (a step with a compensation) or crash-append:<happy|fail-step:<step>|revert>:<n>`,
       got: id,
     });
   };
@@ -113,7 +129,7 @@ export function parseCaseId(definition: SagaDefinition, id: unknown): CheckCaseS
     return found === undefined || (needsCompensation && found.compensate === undefined) ? refuse() : name;
   };
   const path = (text: string): CheckPath => {
-    if (text === 'happy') return { kind: 'happy' };
+    if (text === 'happy' || text === 'revert') return { kind: text };
     return text.startsWith('fail-step:') ? { kind: 'fail-step', step: step(text.slice('fail-step:'.length), false) } : refuse();
   };
   if (id.startsWith('fail-compensation:')) {

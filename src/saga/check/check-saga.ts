@@ -24,7 +24,7 @@ export interface CheckOptions {
    * @default null
    */
   readonly input?: JsonValue | undefined;
-  /** Run only the case with this id (from a report: `happy`, `fail-step:reserve`, `crash-append:happy:3`, ...). */
+  /** Run only the case with this id (from a report: `happy`, `fail-step:reserve`, `revert`, `crash-append:happy:3`, ...). */
   readonly only?: string | undefined;
   /** Called as each case ends, e.g. to print progress. */
   readonly onCase?: ((result: CheckCase) => void) | undefined;
@@ -39,8 +39,8 @@ export interface CheckOptions {
 export interface CheckCase {
   /**
    * Stable for a definition: pass it as `only` to replay the case. One of `happy`,
-   * `fail-step:<step>`, `fail-compensation:<step>`, `crash-append:<path>:<n>` (the path
-   * is `happy` or `fail-step:<step>`, `n` the last durable journal append).
+   * `fail-step:<step>`, `revert`, `fail-compensation:<step>`, `crash-append:<path>:<n>` (the
+   * path is `happy`, `fail-step:<step>` or `revert`, `n` the last durable journal append).
    */
   readonly id: string;
   readonly description: string;
@@ -80,7 +80,10 @@ export interface CheckReport {
  *   lost). The run must go stuck on it; the check then resolves it with `retry`, as an
  *   operator would, stops failing it, and the run must end compensated. So the compensation
  *   runs again after it already undid the effect: it must tolerate "nothing to undo".
- * - `crash-append:<path>:<n>`: the `happy` or a `fail-step` path, where the process dies as
+ * - `revert`: every step succeeds, then the check reverts the completed run, as an operator
+ *   would (`engine.revert`); the run must end compensated as a revert, every step compensated
+ *   (a TCC step through its `cancel`).
+ * - `crash-append:<path>:<n>`: the `happy`, `revert` or a `fail-step` path, where the process dies as
  *   it writes journal append n + 1 (appends 1..n are durable, calls already launched run to
  *   their end); a second engine opens the same file and must finish the run. A call whose
  *   outcome was lost runs again: a compensation that ran but was not journaled is called twice.
@@ -139,7 +142,7 @@ export async function checkSaga(definition: SagaDefinition, options: CheckOption
       const paths: { readonly path: CheckPath; readonly appends: number }[] = [];
       for (const spec of baseCases(definition)) {
         const outcome = await run(spec);
-        if (spec.kind === 'happy' || spec.kind === 'fail-step') paths.push({ path: spec, appends: outcome.appends });
+        if (spec.kind === 'happy' || spec.kind === 'fail-step' || spec.kind === 'revert') paths.push({ path: spec, appends: outcome.appends });
       }
       for (const { path, appends } of paths) {
         for (let after = 1; after <= appends; after++) await run({ kind: 'crash', path, after });

@@ -9,7 +9,7 @@ import type { SagaDefinition } from '../definition.js';
 import type { JournalRecord, SagaEventType } from '../events.js';
 import { stepState, type RunState } from '../state.js';
 import type { EffectVerdict } from '../verify.js';
-import { expectedStatus, type CheckCaseSpec } from './cases.js';
+import { expectedStatus, pathOf, type CheckCaseSpec } from './cases.js';
 import type { ObservedCall } from './instrument.js';
 
 /** @internal What a finished case left behind. */
@@ -28,6 +28,9 @@ export function caseViolations(evidence: CaseEvidence): string[] {
   const { state, spec } = evidence;
   const byDesign = spec.kind === 'crash' && spentByCrash(state) !== undefined;
   const out = [...gaps(evidence.journal), ...(byDesign ? [] : ending(state, expectedStatus(spec)))];
+  if (!byDesign && pathOf(spec).kind === 'revert' && state.status === 'compensated' && state.compensation?.cause !== 'revert-requested') {
+    out.push(`the run was to be reverted once completed, but it compensated because of ${state.compensation?.cause ?? 'nothing recorded'}`);
+  }
   if (state.status === 'completed') out.push(...completedOnce(evidence));
   if (state.status === 'compensated') out.push(...compensatedOnce(evidence), ...reverseOrder(evidence));
   out.push(...repeatedCompensations(evidence), ...effects(evidence));

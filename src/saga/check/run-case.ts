@@ -16,7 +16,7 @@ import { runStream } from '../quarantine.js';
 import { reduce } from '../reduce.js';
 import type { RunStatus } from '../state.js';
 import { verdictOf, type EffectVerdict } from '../verify.js';
-import { injectionOf, type CheckCaseSpec } from './cases.js';
+import { injectionOf, pathOf, type CheckCaseSpec } from './cases.js';
 import { instrument, Probe } from './instrument.js';
 import { caseNotes, caseViolations } from './invariants.js';
 import { PowerCutError, ScratchJournal } from './scratch-journal.js';
@@ -71,11 +71,19 @@ export async function runCase(setup: CaseSetup, spec: CheckCaseSpec): Promise<Ca
   };
   let appends = 0;
   try {
+    const reverting = pathOf(spec).kind === 'revert';
+    // On the revert path, the operator's revert once the run has completed (in whichever engine completes it).
+    const revertOnceCompleted = async (on: SagaEngine): Promise<void> => {
+      if (!reverting) return;
+      const ended = await on.result(runId, { timeout: timeoutMs });
+      if (ended.status === 'completed') await on.revert(runId, { reason: 'checkSaga: the revert path', by: 'checkSaga' });
+    };
     const first = await open(spec.kind === 'crash' ? spec.after : undefined);
     await first.engine.start(saga, setup.input, { id: runId });
     let engine = first.engine;
     if (spec.kind === 'crash') {
-      await Promise.race([first.journal.cut, first.engine.result(runId, { timeout: timeoutMs }).catch(() => undefined)]);
+      const settled = revertOnceCompleted(first.engine).then(() => first.engine.result(runId, { timeout: timeoutMs }));
+      await Promise.race([first.journal.cut, settled.catch(() => undefined)]);
       appends = first.journal.appends;
       if (!first.journal.isCut && appends < spec.after) {
         return { status: 'error', notes: [], violations: [`this path made only ${appends} journal appends, so there is no append ${spec.after} to crash after (is the case id from another version of the saga?)`], appends };
@@ -84,6 +92,9 @@ export async function runCase(setup: CaseSetup, spec: CheckCaseSpec): Promise<Ca
       await Promise.race([probe.drained(), sleep(timeoutMs)]);
       await closeAll(opened);
       engine = (await open()).engine;
+      await revertOnceCompleted(engine);
+    } else if (spec.kind === 'revert') {
+      await revertOnceCompleted(engine);
     } else if (spec.kind === 'fail-compensation') {
       const stuck = await engine.result(runId, { timeout: timeoutMs });
       if (stuck.status === 'stuck' && stuck.phase === 'compensation' && stuck.step === spec.step) {
