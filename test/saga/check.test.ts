@@ -31,7 +31,8 @@ describe('checkSaga', () => {
       expect(ids.some((id) => id.startsWith(`crash-append:fail-step:${step}:`))).toBe(true);
     }
     expect(report.cases.find((c) => c.id === 'happy')?.status).toBe('completed');
-    expect(report.cases.filter((c) => c.id.startsWith('fail-')).every((c) => c.status === 'compensated')).toBe(true);
+    expect(report.cases.filter((c) => c.id.startsWith('fail-step:') || c.id.startsWith('fail-compensation:')).every((c) => c.status === 'compensated')).toBe(true);
+    expect(report.cases.filter((c) => c.id.startsWith('fail-confirm:')).map((c) => [c.id, c.status])).toEqual([['fail-confirm:coupon', 'completed']]);
     expect(report.cases.find((c) => c.id === 'crash-append:happy:2')?.description).toMatch(/dies as it writes journal append 3 \(appends 1..2 are durable\)/);
   });
 
@@ -99,6 +100,34 @@ describe('checkSaga', () => {
       status: 'stuck',
       violations: ['the run ended stuck on the compensation of step "seat": a confirmed seat cannot be released'],
     });
+  });
+
+  it('fails the confirm of each TCC step after it did its work: a confirm that refuses a confirmed reservation is reported', async () => {
+    const bookings = new Map<string, 'held' | 'confirmed'>();
+    const build = (strict: boolean) => saga(strict ? 'strict-confirm' : 'tolerant-confirm')
+      .tcc('seat', {
+        try: (ctx) => Promise.resolve(void bookings.set(ctx.idempotencyKey, 'held')),
+        confirm: (ctx) => {
+          if (strict && bookings.get(ctx.idempotencyKey) === 'confirmed') return Promise.reject(new Error('the seat is confirmed already'));
+          bookings.set(ctx.idempotencyKey, 'confirmed');
+          return Promise.resolve();
+        },
+        cancel: (ctx) => Promise.resolve(void bookings.delete(ctx.idempotencyKey)),
+      });
+    const tolerant = await checkSaga(build(false), { input });
+    expect(broken(tolerant)).toEqual([]);
+    expect(tolerant.cases.find((c) => c.id === 'fail-confirm:seat')).toMatchObject({ status: 'completed', violations: [] });
+    const strict = await checkSaga(build(true), { input, only: 'fail-confirm:seat' });
+    expect(strict.cases).toEqual([expect.objectContaining({
+      id: 'fail-confirm:seat',
+      description: expect.stringMatching(/the confirm of TCC step "seat" fails every attempt after doing its work/),
+      status: 'stuck',
+    })]);
+    expect(strict.cases[0]!.violations).toEqual([
+      'the run ended stuck on the confirm of step "seat": the seat is confirmed already',
+      expect.stringMatching(/^the confirm of step "seat" ran \d+ times, and after a call that did its work a repeated call failed \("the seat is confirmed already"\): it is not idempotent; a confirm must succeed when the reservation is confirmed already$/),
+    ]);
+    await expect(checkSaga(build(false), { only: 'fail-confirm:nope' })).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 
   it('reports a compensation that leaves its effect in place, as the step\'s verify sees it', async () => {

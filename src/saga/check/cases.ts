@@ -24,15 +24,18 @@ export type CheckPath = { readonly kind: 'happy' } | { readonly kind: 'fail-step
  * - `fail-compensation`: the run compensates because `trigger` fails for good, and the
  *   step's compensation fails every attempt after doing its work; the run must become
  *   stuck on it, then end compensated once an operator asks for a retry.
+ * - `fail-confirm`: TCC step `step`'s confirm fails every attempt after doing its work; the
+ *   run must become stuck on it, then complete once an operator asks for a retry.
  * - `crash`: a path whose process dies as it writes append `after + 1`; a new engine on
  *   the same store must finish the run as the path would have.
  */
 export type CheckCaseSpec =
   | CheckPath
   | { readonly kind: 'fail-compensation'; readonly step: string; readonly trigger: string }
+  | { readonly kind: 'fail-confirm'; readonly step: string }
   | { readonly kind: 'crash'; readonly path: CheckPath; readonly after: number };
 
-/** @internal The case's stable id: `happy`, `fail-step:<step>`, `revert`, `fail-compensation:<step>`, `crash-append:<path>:<n>`. */
+/** @internal The case's stable id: `happy`, `fail-step:<step>`, `revert`, `fail-compensation:<step>`, `fail-confirm:<step>`, `crash-append:<path>:<n>`. */
 export function caseId(spec: CheckCaseSpec): string {
   switch (spec.kind) {
     case 'happy':
@@ -40,6 +43,7 @@ export function caseId(spec: CheckCaseSpec): string {
       return spec.kind;
     case 'fail-step':
     case 'fail-compensation':
+    case 'fail-confirm':
       return `${spec.kind}:${spec.step}`;
     case 'crash':
       return `crash-append:${caseId(spec.path)}:${spec.after}`;
@@ -57,6 +61,8 @@ export function describeCase(definition: SagaDefinition, spec: CheckCaseSpec): s
       return 'every step succeeds, then an operator reverts the completed run; it must compensate every step, in reverse order'
     case 'fail-compensation':
       return `step "${spec.trigger}" fails for good, and the compensation of "${spec.step}" fails every attempt after doing its work; the run must go stuck on it, then end compensated after an operator's retry`;
+    case 'fail-confirm':
+      return `every step succeeds, and the confirm of TCC step "${spec.step}" fails every attempt after doing its work; the run must go stuck on it, then complete after an operator's retry`;
     case 'crash': {
       const path = spec.path.kind === 'happy' ? 'every step succeeds'
         : spec.path.kind === 'revert' ? 'every step succeeds and the run is reverted' : `step "${spec.path.step}" fails every attempt`;
@@ -76,6 +82,8 @@ export function injectionOf(spec: CheckCaseSpec): Injection {
       return { failRun: spec.step };
     case 'fail-compensation':
       return { failRun: spec.trigger, failCompensation: spec.step };
+    case 'fail-confirm':
+      return { failConfirm: spec.step };
     case 'crash':
       return injectionOf(spec.path);
   }
@@ -84,7 +92,7 @@ export function injectionOf(spec: CheckCaseSpec): Injection {
 /** @internal The status the run must end with. */
 export function expectedStatus(spec: CheckCaseSpec): 'completed' | 'compensated' {
   if (spec.kind === 'crash') return expectedStatus(spec.path);
-  return spec.kind === 'happy' ? 'completed' : 'compensated';
+  return spec.kind === 'happy' || spec.kind === 'fail-confirm' ? 'completed' : 'compensated';
 }
 
 /** @internal The crash-free path of the case: a crash case's own, or the case itself. */
@@ -99,6 +107,7 @@ export function baseCases(definition: SagaDefinition): CheckCaseSpec[] {
     ...definition.steps.map((s): CheckCaseSpec => ({ kind: 'fail-step', step: s.name })),
     { kind: 'revert' },
     ...definition.steps.filter((s) => s.compensate !== undefined).map((s): CheckCaseSpec => ({ kind: 'fail-compensation', step: s.name, trigger: triggerOf(definition, s.name) })),
+    ...definition.steps.filter((s) => s.confirm !== undefined).map((s): CheckCaseSpec => ({ kind: 'fail-confirm', step: s.name })),
   ];
 }
 
@@ -119,23 +128,24 @@ export function parseCaseId(definition: SagaDefinition, id: unknown): CheckCaseS
   const refuse = (): never => {
     throw new InvalidArgumentError({
       path: 'options.only',
-      expected: `a case id of saga "${definition.name}" version ${definition.version}: happy, fail-step:<step>, revert, fail-compensation:<step> (a step with a compensation) or crash-append:<happy|fail-step:<step>|revert>:<n>`,
+      expected: `a case id of saga "${definition.name}" version ${definition.version}: happy, fail-step:<step>, revert, fail-compensation:<step> (a step with a compensation), fail-confirm:<step> (a TCC step) or crash-append:<happy|fail-step:<step>|revert>:<n>`,
       got: id,
     });
   };
   if (typeof id !== 'string') return refuse();
-  const step = (name: string, needsCompensation: boolean): string => {
+  const step = (name: string, needs?: 'compensate' | 'confirm'): string => {
     const found = definition.getStep(name);
-    return found === undefined || (needsCompensation && found.compensate === undefined) ? refuse() : name;
+    return found === undefined || (needs !== undefined && found[needs] === undefined) ? refuse() : name;
   };
   const path = (text: string): CheckPath => {
     if (text === 'happy' || text === 'revert') return { kind: text };
-    return text.startsWith('fail-step:') ? { kind: 'fail-step', step: step(text.slice('fail-step:'.length), false) } : refuse();
+    return text.startsWith('fail-step:') ? { kind: 'fail-step', step: step(text.slice('fail-step:'.length)) } : refuse();
   };
   if (id.startsWith('fail-compensation:')) {
-    const name = step(id.slice('fail-compensation:'.length), true);
+    const name = step(id.slice('fail-compensation:'.length), 'compensate');
     return { kind: 'fail-compensation', step: name, trigger: triggerOf(definition, name) };
   }
+  if (id.startsWith('fail-confirm:')) return { kind: 'fail-confirm', step: step(id.slice('fail-confirm:'.length), 'confirm') };
   if (!id.startsWith('crash-append:')) return path(id);
   const rest = id.slice('crash-append:'.length);
   const colon = rest.lastIndexOf(':');

@@ -39,7 +39,7 @@ export interface CheckOptions {
 export interface CheckCase {
   /**
    * Stable for a definition: pass it as `only` to replay the case. One of `happy`,
-   * `fail-step:<step>`, `revert`, `fail-compensation:<step>`, `crash-append:<path>:<n>` (the
+   * `fail-step:<step>`, `revert`, `fail-compensation:<step>`, `fail-confirm:<step>`, `crash-append:<path>:<n>` (the
    * path is `happy`, `fail-step:<step>` or `revert`, `n` the last durable journal append).
    */
   readonly id: string;
@@ -80,6 +80,9 @@ export interface CheckReport {
  *   lost). The run must go stuck on it; the check then resolves it with `retry`, as an
  *   operator would, stops failing it, and the run must end compensated. So the compensation
  *   runs again after it already undid the effect: it must tolerate "nothing to undo".
+ * - `fail-confirm:<step>` (a TCC step): its confirm fails every attempt *after* calling the
+ *   saga's confirm; the run must go stuck on it, then complete once the check resolves it with
+ *   `retry`. So the confirm runs again on a confirmed reservation: it must tolerate that.
  * - `revert`: every step succeeds, then the check reverts the completed run, as an operator
  *   would (`engine.revert`); the run must end compensated as a revert, every step compensated
  *   (a TCC step through its `cancel`).
@@ -93,7 +96,7 @@ export interface CheckReport {
  * or going stuck (a compensation, a confirmation) is expected instead, and reported as a
  * note: an interrupted attempt counts as a failed one; a completed run succeeded each step and confirmed each TCC step once;
  * a compensated run recorded one compensation of every step that started, in reverse DAG
- * order; a compensation that ran more than once did not fail on a repeat; and each step's
+ * order; a compensation or confirm that ran more than once did not fail on a repeat; and each step's
  * `verify`, when it has one, says its effect is in place after a completed run and gone
  * after a compensated one.
  *

@@ -30,6 +30,8 @@ export interface Injection {
    * attempt: the effect is undone but the engine hears of a failure, as when an answer is lost.
    */
   readonly failCompensation?: string | undefined;
+  /** This TCC step's confirm calls the saga's function, then fails anyway, every attempt (the reservation is confirmed, the answer lost). */
+  readonly failConfirm?: string | undefined;
 }
 
 /** The error an injected failure throws. */
@@ -142,7 +144,13 @@ function wrapStep(step: StepDefinition, probe: Probe): StepDefinition {
       }
       return value;
     }),
-    confirm: confirm === undefined ? undefined : (ctx) => probe.through(() => observe('confirm', confirm, ctx)),
+    confirm: confirm === undefined ? undefined : (ctx) => probe.through(async () => {
+      const value = await observe('confirm', confirm, ctx);
+      if (probe.injection.failConfirm === name) {
+        throw new InjectedFailure(`checkSaga injected a failure after attempt ${ctx.attempt} of the confirm of step "${name}" did its work`);
+      }
+      return value;
+    }),
     retry: immediate(step.retry),
     compensationRetry: immediate(step.compensationRetry),
   };

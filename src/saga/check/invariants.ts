@@ -33,7 +33,7 @@ export function caseViolations(evidence: CaseEvidence): string[] {
   }
   if (state.status === 'completed') out.push(...completedOnce(evidence));
   if (state.status === 'compensated') out.push(...compensatedOnce(evidence), ...reverseOrder(evidence));
-  out.push(...repeatedCompensations(evidence), ...effects(evidence));
+  out.push(...repeatedCalls(evidence), ...effects(evidence));
   return out;
 }
 
@@ -151,19 +151,21 @@ export function reverseOrderViolations(definition: SagaDefinition, journal: read
 }
 
 /**
- * A compensation that ran more than once (a retry, or a re-run after a crash) must succeed
- * when there is nothing left to undo. A call that failed after an earlier one had done its
- * work (returned) says it does not. (One that fails every time is a failing compensation,
- * reported by the run's ending, not a repeat.)
+ * A compensation or confirmation that ran more than once (a retry, or a re-run after a
+ * crash) must succeed when there is nothing left to do. A call that failed after an earlier
+ * one had done its work (returned) says it does not. (One that fails every time is a failing
+ * call, reported by the run's ending, not a repeat.)
  */
-function repeatedCompensations({ definition, calls }: CaseEvidence): string[] {
+function repeatedCalls({ definition, calls }: CaseEvidence): string[] {
   const out: string[] = [];
   for (const step of definition.steps) {
-    const ran = calls.filter((c) => c.handler === 'compensate' && c.step === step.name);
-    const worked = ran.findIndex((c) => c.error === undefined);
-    const failed = worked < 0 ? undefined : ran.slice(worked + 1).find((c) => c.error !== undefined);
-    if (failed === undefined) continue;
-    out.push(`the compensation of step "${step.name}" ran ${ran.length} times, and after a call that did its work a repeated call failed ("${failed.error}"): it is not idempotent; a compensation must succeed when there is nothing left to undo`);
+    for (const [handler, what, done] of [['compensate', 'compensation', 'there is nothing left to undo'], ['confirm', 'confirm', 'the reservation is confirmed already']] as const) {
+      const ran = calls.filter((c) => c.handler === handler && c.step === step.name);
+      const worked = ran.findIndex((c) => c.error === undefined);
+      const failed = worked < 0 ? undefined : ran.slice(worked + 1).find((c) => c.error !== undefined);
+      if (failed === undefined) continue;
+      out.push(`the ${what} of step "${step.name}" ran ${ran.length} times, and after a call that did its work a repeated call failed ("${failed.error}"): it is not idempotent; a ${what} must succeed when ${done}`);
+    }
   }
   return out;
 }

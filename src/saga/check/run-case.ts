@@ -95,6 +95,14 @@ export async function runCase(setup: CaseSetup, spec: CheckCaseSpec): Promise<Ca
       await revertOnceCompleted(engine);
     } else if (spec.kind === 'revert') {
       await revertOnceCompleted(engine);
+    } else if (spec.kind === 'fail-confirm') {
+      const stuck = await engine.result(runId, { timeout: timeoutMs });
+      if (stuck.status === 'stuck' && stuck.phase === 'confirm' && stuck.step === spec.step) {
+        probe.injection = {};
+        await engine.resolve(runId, { step: spec.step, action: 'retry', reason: 'checkSaga: the injected failures stopped', by: 'checkSaga' });
+      } else {
+        found.push(`the run was expected to go stuck on the confirmation of step "${spec.step}" once its retries were spent, but it is ${stuck.status}`);
+      }
     } else if (spec.kind === 'fail-compensation') {
       const stuck = await engine.result(runId, { timeout: timeoutMs });
       if (stuck.status === 'stuck' && stuck.phase === 'compensation' && stuck.step === spec.step) {
