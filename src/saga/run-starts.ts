@@ -88,6 +88,7 @@ export class RunStarts {
     }
     // `started` is written by the run's first append, with its first calls' `*-started`;
     // that append expects an empty stream, so a taken id shows as its conflict.
+    const opened = worker?.opening();
     const executor = new RunExecutor(this.#host.executors, reduce(runId, [{ seq: 1, at: Date.now(), event }]), definition, trace, event);
     executor.start();
     try {
@@ -97,6 +98,8 @@ export class RunStarts {
       trace.stopped(existing ? 'existing' : 'failed', existing ? undefined : error);
       if (existing) return this.#existing(definition, runId);
       throw error;
+    } finally {
+      opened?.();
     }
     // A close that began meanwhile stops it with the others: close waits for starts first.
     if (!isEnded(executor.state) && worker?.holds(runId) !== false) runs.set(runId, executor);

@@ -92,6 +92,8 @@ export class SagaWorker implements ExecutorCoordination {
   /** Runs handed back because their saga version is not registered here, until when (epoch ms) they stay unclaimed by this worker. */
   readonly #passedOver = new Map<string, { readonly until: number; readonly run: UnresumableRun }>();
   #adopting = 0;
+  /** Runs this worker is starting, counted from the room check until their opening append claimed them. */
+  #opening = 0;
 
   constructor(journal: RetryingJournal, coordination: JournalCoordination, options: ResolvedWorkerOptions, clock: () => number, graceMs: number, engine: WorkerEngine) {
     this.id = options.id;
@@ -123,7 +125,7 @@ export class SagaWorker implements ExecutorCoordination {
 
   /** How many more runs this worker can drive now (runs it holds but cannot drive do not count). */
   room(): number {
-    let driving = this.#adopting;
+    let driving = this.#adopting + this.#opening;
     for (const runId of this.#table.runIds()) {
       const run = this.#engine.driven(runId);
       if (run?.definition !== undefined && run.state.status !== 'stuck') driving++;
@@ -141,6 +143,20 @@ export class SagaWorker implements ExecutorCoordination {
   versionRegistered(saga: string, version: number): void {
     for (const [runId, { run }] of this.#passedOver) if (run.saga === saga && run.version === version) this.#passedOver.delete(runId);
     this.#claims.wake();
+  }
+
+  /**
+   * Counts a run this worker starts against its room until `done` is called (once its
+   * opening append settled): taken in the same tick as the room check, so simultaneous starts
+   * cannot all see the same room.
+   */
+  opening(): () => void {
+    this.#opening++;
+    let counted = true;
+    return () => {
+      if (counted) this.#opening--;
+      counted = false;
+    };
   }
 
   /** True while this worker holds run `runId`'s lease. */

@@ -257,6 +257,17 @@ describe.skipIf(PG_URL === undefined)('saga engine as one of many workers on Pos
     expect([...old.faults, ...client.faults, ...current.faults]).toEqual([]);
   });
 
+  it('keeps simultaneous starts within maxRuns: the starts past it open their runs for any worker', async () => {
+    const schema = freshSchema('workers');
+    const def = leased([], () => new Promise(() => undefined));
+    const { engine, faults } = await worker(schema, { id: 'w-capped', maxRuns: 2, pollInterval: '1h' }, [def]);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => engine.start(def, null, { id: `capped-${i}` })));
+    const owners = await Promise.all(Array.from({ length: 10 }, async (_, i) => (await workOf(schema, `capped-${i}`))?.owner ?? null));
+    expect(owners.filter((owner) => owner === 'w-capped')).toHaveLength(2);
+    expect(owners.filter((owner) => owner === null)).toHaveLength(8);
+    expect(faults).toEqual([]);
+  });
+
   it('rejects the result() calls of a client still waiting when it closes', async () => {
     const schema = freshSchema('workers');
     const def = leased([], () => new Promise(() => undefined));
