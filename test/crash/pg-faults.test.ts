@@ -71,9 +71,12 @@ describe.skipIf(PG_URL === undefined)('saga workers on PostgreSQL through connec
         for (let i = 0; i < RUNS; i++) {
           handles.push(await client.start(definition, inputOf(i), { id: runIdOf(i) }));
           const due = began + ((i + 1) * START_MS) / RUNS;
-          if (due > Date.now()) await sleep(due - Date.now());
+          const wait = due - Date.now();
+          if (wait > 0) await sleep(wait);
         }
       })();
+      // Handled here so that a failed start waits for `await starting` below, which rethrows it.
+      starting.catch(() => undefined);
       const settled = () => new Set(workers.flatMap((w) => w.lines.filter((l) => l.startsWith('SETTLED')))).size;
       for (let round = 0; round < 8; round++) {
         await sleep(400 + Math.floor(Math.random() * 400));

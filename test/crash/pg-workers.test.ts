@@ -85,12 +85,15 @@ describe.skipIf(PG_URL === undefined)('saga workers on PostgreSQL under SIGKILL'
         for (let i = 0; i < RUNS; i++) {
           handles.push(await client.start(definition, inputOf(i), { id: runIdOf(i) }));
           const due = began + ((i + 1) * START_MS) / RUNS;
-          if (due > Date.now()) await sleep(due - Date.now());
+          const wait = due - Date.now();
+          if (wait > 0) await sleep(wait);
         }
       })();
       let started = false;
-      void starting.then(() => (started = true));
-      while (!started || kills < MIN_KILLS) {
+      // A start that fails ends the loop at once; awaiting `starting` below rethrows it.
+      let failed = false;
+      void starting.then(() => (started = true), () => (failed = true));
+      while (!failed && (!started || kills < MIN_KILLS)) {
         await sleep(400 + Math.floor(Math.random() * 500));
         const crashed = all.find((w) => w.crashed);
         if (crashed !== undefined) throw new Error(`a worker failed: ${crashed.describe()}`);
