@@ -248,7 +248,8 @@ describe.skipIf(PG_URL === undefined)('saga engine as one of many workers on Pos
     await client.engine.start(v2, null, { id: 'new-version' });
     await until(() => Promise.resolve(old.engine.unresumable().length > 0), 5_000, 'the old worker to claim the run and hand it back');
     expect(old.engine.unresumable()).toEqual([{ runId: 'new-version', saga: 'versioned', version: 2, status: 'running' }]);
-    expect(await workOf(schema, 'new-version')).toMatchObject({ state: 'open', owner: null });
+    await until(async () => (await workOf(schema, 'new-version'))?.owner === null, 5_000, 'the hand-back to release the lease');
+    expect(await workOf(schema, 'new-version')).toMatchObject({ state: 'open' });
     const current = await worker(schema, { id: 'w-new', leaseTtl: '60s', pollInterval: '50ms' }, [v1, v2]);
     expect(await client.engine.result('new-version', { timeout: '5s' })).toMatchObject({ status: 'completed', outputs: { a: 'v2' } });
     expect(await workOf(schema, 'new-version')).toMatchObject({ state: 'done' });
