@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { History } from '../../src/history/index.js';
 import { openStore } from '../../src/store/index.js';
 import { COALESCE_WINDOW_MS, DEPTH, STREAM, crashRegistry, model, stacksOf, type Op } from './fixtures/history-commands.js';
+import { bundledFixture } from '../helpers/fixture-bundle.js';
 
 const KILLS = 15;
 const WORKER = join(import.meta.dirname, 'fixtures', 'history-worker.ts');
@@ -23,7 +24,7 @@ interface Round {
 /** Runs the worker, lets it work for `runMs` after it is ready, kills it with SIGKILL and parses what it printed. */
 function runAndKill(runMs: number): Promise<Round> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, dbFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bundledFixture(WORKER), dbFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

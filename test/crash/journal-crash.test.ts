@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, type StoreWarning } from '../../src/store/index.js';
+import { bundledFixture } from '../helpers/fixture-bundle.js';
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'journal-appender.ts');
 const KILLS = 50;
@@ -19,7 +20,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the child until READY, lets it append for 20-150 ms, SIGKILLs it; returns its complete output lines. */
 async function runAndKill(file: string): Promise<string[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bundledFixture(FIXTURE), file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));

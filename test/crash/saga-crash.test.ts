@@ -19,6 +19,7 @@ import { QUARANTINE_STREAM_PREFIX, decodeRecord, reduce, runStream } from '../..
 import { openStore } from '../../src/store/index.js';
 import { CRASH_ORDER_STEPS, crashOrder, createAppTables, inputOf, runIdOf } from '../fixtures/sagas/crash-order.js';
 import { journalViolations } from '../saga/engine/helpers.js';
+import { bundledFixture } from '../helpers/fixture-bundle.js';
 
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'saga-worker.ts');
 const KILLS = 200;
@@ -39,7 +40,7 @@ interface Exit {
  */
 function runWorker(count: number, mode: 'kill' | 'final', killAfterMs = 0): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, journalFile, appFile, String(count), mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bundledFixture(WORKER), journalFile, appFile, String(count), mode], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const deadline = setTimeout(() => child.kill('SIGKILL'), 60_000);
