@@ -21,6 +21,7 @@ export { EXIT_CODES, type ExitCode } from './exit-codes.js';
 export type { Output } from './output.js';
 export type { CliDeps } from './context.js';
 export { defineConfig, type RewindConfig } from './config.js';
+export { RECOVERY_RESULTS, type RecoveryReport, type RecoveryResult } from './commands/recover.js';
 export {
   CLI_ERROR_CODES,
   CliError,
