@@ -105,13 +105,14 @@ export interface StoreCoordination {
   onWork(listener: () => void): Disposable;
   /**
    * Begins a transaction, runs `build`, then appends the records it returns as one
-   * {@link AppendRequest} (`expectedSeq` and `lease` checked as in a batch) and commits.
+   * {@link AppendRequest} (`expectedSeq` and `lease` checked as in a batch, with the work
+   * update it returns) and commits.
    * Any outcome but `appended`, and any throw, rolls everything back.
    * @throws what `build` throws, unchanged; `StoreUnavailableError` for the store's own failures
    */
   appendInTransaction(
     stream: string,
-    build: (tx: TransactionClient) => Promise<readonly EncodedRecord[]>,
+    build: (tx: TransactionClient) => Promise<{ readonly records: readonly EncodedRecord[]; readonly work: WorkUpdate | undefined }>,
     options: { readonly expectedSeq: number | undefined; readonly lease: Lease | undefined },
   ): Promise<AppendOutcome>;
 }

@@ -78,6 +78,12 @@ export interface TransactionClient {
   query<Row = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<{ rows: Row[]; rowCount: number | null }>;
 }
 
+/** What `build` of {@link JournalCoordination.appendInTransaction} may return: the records, and a change of the stream's work entry (as `AppendOptions.work`). */
+export interface TransactionalRecords {
+  readonly records: readonly NewRecord[];
+  readonly work?: WorkUpdate | undefined;
+}
+
 /** Options of {@link JournalCoordination.appendInTransaction}. */
 export interface TransactionalAppendOptions {
   /** As `AppendOptions.expectedSeq`. */
@@ -117,13 +123,16 @@ export interface JournalCoordination {
   /**
    * Runs `build` in a database transaction and appends the records it returns to `stream`
    * in the same transaction: the writes `build` made commit if and only if the records do.
-   * Not group-committed with other appends. A conflict, a lost lease or a throw from
-   * `build` rolls everything back.
+   * `build` may return `{ records, work }` instead, to change the stream's work entry in the
+   * same transaction too (known only once `build` has run, so not an option). Not
+   * group-committed with other appends. A conflict, a lost lease or a throw from `build`
+   * rolls everything back.
    * @throws {@link JournalConflictError}, {@link FencedWriteError}, {@link StoreUnavailableError}, or what `build` throws
+   * @throws {@link InvalidArgumentError} when what `build` returned is not valid (rolled back)
    */
   appendInTransaction(
     stream: string,
-    build: (tx: TransactionClient) => Promise<readonly NewRecord[]>,
+    build: (tx: TransactionClient) => Promise<readonly NewRecord[] | TransactionalRecords>,
     options?: TransactionalAppendOptions,
   ): Promise<AppendResult>;
 }

@@ -34,6 +34,7 @@ export type {
   Lease,
   RenewResult,
   TransactionalAppendOptions,
+  TransactionalRecords,
   TransactionClient,
   WorkUpdate,
 } from './coordination.js';

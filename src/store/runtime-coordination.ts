@@ -13,11 +13,12 @@ import type {
   Lease,
   RenewResult,
   TransactionalAppendOptions,
+  TransactionalRecords,
   TransactionClient,
 } from './coordination.js';
 import type { AppendResult, NewRecord } from './records.js';
 import { checkAppend, checkAppendOptions, checkStream } from './validate.js';
-import { checkClaimOptions, checkLeases, checkTtl } from './validate-coordination.js';
+import { checkClaimOptions, checkLeases, checkTtl, checkWork } from './validate-coordination.js';
 
 /** What the coordination needs from the journal that owns it. */
 export interface CoordinationHost {
@@ -67,7 +68,7 @@ export class RuntimeCoordination implements JournalCoordination {
 
   async appendInTransaction(
     stream: string,
-    build: (tx: TransactionClient) => Promise<readonly NewRecord[]>,
+    build: (tx: TransactionClient) => Promise<readonly NewRecord[] | TransactionalRecords>,
     options?: TransactionalAppendOptions,
   ): Promise<AppendResult> {
     this.#host.assertOpen('append in a transaction');
@@ -81,11 +82,13 @@ export class RuntimeCoordination implements JournalCoordination {
       this.#store.appendInTransaction(
         name,
         async (tx) => {
-          // Checked inside the transaction: a bad record throws from here, which rolls back
-          // whatever `build` wrote.
-          const encoded = checkAppend(name, await build(tx), undefined).records;
+          // Checked inside the transaction: a bad record or work update throws from here,
+          // which rolls back whatever `build` wrote.
+          const built: unknown = await build(tx);
+          const { records: list, work } = Array.isArray(built) ? { records: built, work: undefined } : builtRecords(built);
+          const encoded = checkAppend(name, list, undefined).records;
           records = encoded.length;
-          return encoded;
+          return { records: encoded, work: work === undefined ? undefined : checkWork(work, 'build result.work', expectedSeq, lease) };
         },
         { expectedSeq, lease },
       ),
@@ -94,7 +97,16 @@ export class RuntimeCoordination implements JournalCoordination {
   }
 }
 
-/** The options appendInTransaction takes; `work` is refused (it is the batch path's). */
+/** What `build` returned when not an array: `{ records, work? }`. */
+function builtRecords(built: unknown): { records: unknown; work: unknown } {
+  if (typeof built !== 'object' || built === null) {
+    throw new InvalidArgumentError({ path: 'build result', expected: 'the records to append, or { records, work? }', got: built });
+  }
+  const o = built as Record<string, unknown>;
+  return { records: o['records'], work: o['work'] };
+}
+
+/** The options appendInTransaction takes; `work` is refused: `build` returns it, once it is known. */
 function transactionalOptions(options: unknown): { expectedSeq?: unknown; lease?: unknown } {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
@@ -102,7 +114,7 @@ function transactionalOptions(options: unknown): { expectedSeq?: unknown; lease?
   }
   const o = options as Record<string, unknown>;
   if (o['work'] !== undefined) {
-    throw new InvalidArgumentError({ path: 'options.work', expected: 'left out: appendInTransaction does not change work entries', got: o['work'] });
+    throw new InvalidArgumentError({ path: 'options.work', expected: 'left out: return { records, work } from build to change the work entry', got: o['work'] });
   }
   return { expectedSeq: o['expectedSeq'], lease: o['lease'] };
 }

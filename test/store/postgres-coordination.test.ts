@@ -290,6 +290,38 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
     await close();
   });
 
+  it('appendInTransaction changes the work entry in the same transaction when build returns { records, work }', async () => {
+    const { journals, schema, close } = await workers(2);
+    const [a, b] = journals as [Journal, Journal];
+    const table = `${pg.escapeIdentifier(schema)}.shipments`;
+    await adminPool().query(`CREATE TABLE ${table} (id text PRIMARY KEY)`);
+    const { lease } = await a.append('ship-1', [{ type: 'started' }], { expectedSeq: 0, work: { state: 'open', claimFor: { owner: 'a', ttlMs: MINUTE } } });
+    const later = new Date(Date.now() + 300);
+    // The outcome and a wake-up later, committed with the caller's write: then the lease is given up.
+    await coord(a).appendInTransaction('ship-1', async (tx) => {
+      await tx.query(`INSERT INTO ${table} (id) VALUES ($1)`, ['s1']);
+      return { records: [{ type: 'step-succeeded' }], work: { state: 'open', dueAt: later } };
+    }, { expectedSeq: 1, lease: lease! });
+    await coord(a).release([lease!]);
+    expect(await coord(b).claim({ owner: 'b', prefix: 'ship-', limit: 1, ttlMs: MINUTE })).toEqual([]);
+    await sleep(400);
+    const [taken] = await coord(b).claim({ owner: 'b', prefix: 'ship-', limit: 1, ttlMs: MINUTE });
+    expect(taken).toMatchObject({ stream: 'ship-1', token: 2 });
+    // Done with the last records; a bad work update is refused inside, rolling back the write.
+    await expect(coord(b).appendInTransaction('ship-1', async (tx) => {
+      await tx.query(`INSERT INTO ${table} (id) VALUES ($1)`, ['s2']);
+      return { records: [{ type: 'completed' }], work: { state: 'finished' as 'done' } };
+    }, { expectedSeq: 2, lease: taken })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', path: 'build result.work.state' });
+    expect(await coord(b).appendInTransaction('ship-1', () => Promise.resolve({ records: [{ type: 'completed' }], work: { state: 'done' } }), { expectedSeq: 2, lease: taken }))
+      .toMatchObject({ lastSeq: 3 });
+    expect((await adminPool().query<{ id: string }>(`SELECT id FROM ${table}`)).rows).toEqual([{ id: 's1' }]);
+    expect((await adminPool().query<{ state: string; owner: string | null }>(`SELECT state, owner FROM ${pg.escapeIdentifier(schema)}.rewind_work WHERE stream = 'ship-1'`)).rows)
+      .toEqual([{ state: 'done', owner: null }]);
+    await expect(coord(b).appendInTransaction('ship-1', () => Promise.resolve([]), { work: { state: 'done' } } as never))
+      .rejects.toMatchObject({ path: 'options.work' });
+    await close();
+  });
+
   it('refuses bad coordination input before touching the database, and every call after close', async () => {
     const { journals, close } = await workers(1);
     const j = journals[0]!;

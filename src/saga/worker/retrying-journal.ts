@@ -30,6 +30,7 @@ import type {
   Lease,
   RenewResult,
   TransactionalAppendOptions,
+  TransactionalRecords,
   TransactionClient,
 } from '../../store/coordination.js';
 import { isRetryableStoreError, retryStore, type RetryHooks } from './store-retry.js';
@@ -170,7 +171,7 @@ class RetryingCoordination implements JournalCoordination {
 
   appendInTransaction(
     stream: string,
-    build: (tx: TransactionClient) => Promise<readonly NewRecord[]>,
+    build: (tx: TransactionClient) => Promise<readonly NewRecord[] | TransactionalRecords>,
     options?: TransactionalAppendOptions,
   ): Promise<AppendResult> {
     return this.#inner.appendInTransaction(stream, build, options);

@@ -15,7 +15,7 @@
  */
 import type { JsonValue } from '../../internal/json.js';
 import type { AppendOptions, AppendResult, Journal, NewRecord } from '../../store/index.js';
-import type { JournalCoordination, Lease, TransactionClient } from '../../store/coordination.js';
+import type { JournalCoordination, Lease, TransactionalRecords, TransactionClient, WorkUpdate } from '../../store/coordination.js';
 import { StoreUnsupportedError } from '../../store/errors.js';
 import type { RunLease } from '../context.js';
 import type { SagaDefinition } from '../definition.js';
@@ -125,7 +125,7 @@ class Pending implements PendingTransaction {
   #state: 'running' | 'ready' | 'committing' | 'abandoned' = 'running';
   #abandonedWith: unknown;
   readonly #value = deferred<unknown>();
-  readonly #records = deferred<readonly NewRecord[]>();
+  readonly #records = deferred<TransactionalRecords>();
   work: Promise<AppendResult> | undefined;
 
   constructor(outcome: TransactionOutcome, expectedSeq: number) {
@@ -145,8 +145,8 @@ class Pending implements PendingTransaction {
     return this.#state === 'abandoned';
   }
 
-  /** Inside the transaction: the function returned `value`; waits for the records to commit. */
-  returned(value: unknown): Promise<readonly NewRecord[]> {
+  /** Inside the transaction: the function returned `value`; waits for the records (and work update) to commit. */
+  returned(value: unknown): Promise<TransactionalRecords> {
     if (this.#state === 'abandoned') return Promise.reject(toError(this.#abandonedWith));
     this.#state = 'ready';
     this.#value.resolve(value);
@@ -166,10 +166,10 @@ class Pending implements PendingTransaction {
     this.#value.reject(reason);
   }
 
-  /** Commits `records` through the transaction. */
-  commit(records: readonly NewRecord[]): Promise<AppendResult> {
+  /** Commits `records`, with the change of the run's work entry, through the transaction. */
+  commit(records: readonly NewRecord[], work: WorkUpdate | undefined): Promise<AppendResult> {
     this.#state = 'committing';
-    this.#records.resolve(records);
+    this.#records.resolve({ records, work });
     return this.work!;
   }
 }
@@ -251,9 +251,8 @@ export class RunTransactions implements CallCoordination {
 
   /**
    * Appends `records` to `stream` with `options`: through the run's open transaction when
-   * they hold its success record (the tail after it, when the append changes the run's
-   * work entry, goes through `append` after the commit: a transaction does not change work
-   * entries), or with `append` after rolling back a transaction they do not commit.
+   * they hold its success record (with the change of the run's work entry, in the same
+   * commit), or with `append` after rolling back a transaction they do not commit.
    */
   async append(
     stream: string,
@@ -268,12 +267,7 @@ export class RunTransactions implements CallCoordination {
       pending.abandon(new Error('the run recorded something else than the success of its transactional call'));
       return append(records, options);
     }
-    const split = options.work !== undefined && at < records.length - 1;
-    const committed = split ? records.slice(0, at + 1) : records;
-    const first = await pending.commit(committed).catch((error: unknown) => this.#unknownOutcome(error, stream, committed, pending.expectedSeq));
-    if (!split) return first;
-    const rest = await append(records.slice(at + 1), { ...options, expectedSeq: first.lastSeq });
-    return { stream, firstSeq: first.firstSeq, lastSeq: rest.lastSeq };
+    return pending.commit(records, options.work).catch((error: unknown) => this.#unknownOutcome(error, stream, records, pending.expectedSeq));
   }
 
   /** Abandons every open transaction (the worker is closing). */

@@ -11,7 +11,7 @@
  * @module
  */
 import type { AppendOutcome, EncodedRecord, StoreCoordination } from '../contract.js';
-import type { ClaimOptions, Lease, RenewResult, TransactionClient } from '../coordination.js';
+import type { ClaimOptions, Lease, RenewResult, TransactionClient, WorkUpdate } from '../coordination.js';
 import type { Disposable } from '../../internal/event.js';
 import { appendInOpenTransaction } from './pg-append.js';
 import type { CommitMode, PgConnections } from './pg-connection.js';
@@ -112,7 +112,7 @@ export class PgCoordination implements StoreCoordination {
 
   async appendInTransaction(
     stream: string,
-    build: (tx: TransactionClient) => Promise<readonly EncodedRecord[]>,
+    build: (tx: TransactionClient) => Promise<{ readonly records: readonly EncodedRecord[]; readonly work: WorkUpdate | undefined }>,
     options: { readonly expectedSeq: number | undefined; readonly lease: Lease | undefined },
   ): Promise<AppendOutcome> {
     const { names, connections, commitMode } = this.#context();
@@ -121,9 +121,9 @@ export class PgCoordination implements StoreCoordination {
       commitMode,
       async (client) => {
         const tx = new ScopedTransaction(client, stream);
-        let records: readonly EncodedRecord[];
+        let built: { readonly records: readonly EncodedRecord[]; readonly work: WorkUpdate | undefined };
         try {
-          records = await build(tx);
+          built = await build(tx);
         } catch (error) {
           // Returned, not thrown: the caller's error goes back to it untouched, not through
           // the store's classification of driver errors.
@@ -131,9 +131,11 @@ export class PgCoordination implements StoreCoordination {
         } finally {
           tx.end();
         }
-        const { outcomes } = await appendInOpenTransaction(client, names, [
-          { stream, records, expectedSeq: options.expectedSeq, lease: options.lease, at: new Date() },
+        const { outcomes, openedWork } = await appendInOpenTransaction(client, names, [
+          { stream, records: built.records, expectedSeq: options.expectedSeq, lease: options.lease, work: built.work, at: new Date() },
         ]);
+        // Delivered at commit, and only if it commits.
+        if (openedWork) await client.query('SELECT pg_notify($1, $2)', [names.channel, '']);
         return { outcome: outcomes[0] as AppendOutcome };
       },
       // A conflict, a fenced lease or a failed build rolls back what build wrote.

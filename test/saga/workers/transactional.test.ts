@@ -9,7 +9,7 @@ import { sleep } from '../../../src/scope/index.js';
 import { openEngine, saga, type EngineFault, type SagaEngine, type TransactionClient } from '../../../src/saga/index.js';
 import { PG_URL, adminPool, dropSchemas, freshSchema, noteSkipWithoutPg, pgUrlWithSchema } from '../../helpers/pg.js';
 import { eventsOf, journalOf } from '../engine/helpers.js';
-import { dropLease, takeLease, until } from './pg-work.js';
+import { dropLease, takeLease, until, workOf } from './pg-work.js';
 
 noteSkipWithoutPg('test/saga/workers/transactional.test.ts');
 afterAll(dropSchemas);
@@ -163,6 +163,26 @@ describe.skipIf(PG_URL === undefined)('transactional steps on PostgreSQL', () =>
     // notify finished at once, but its record waited for the charge's transaction.
     expect(notified.at).toBeGreaterThanOrEqual(transactionEnded - 5);
     expect(notified.seq).toBe(charged.seq - 1);
+  });
+
+  it('commits the run\'s wake-up with a transactional success: the worker gives the run up until then, and nobody claims it early', async () => {
+    const { schema, table, rows } = await ledger();
+    let slowCalls = 0;
+    const def = saga('pay-and-wait')
+      // Fails at once, then waits 3 s: longer than the lease, so the run is given up meanwhile.
+      .step('slow', { run: () => (++slowCalls === 1 ? Promise.reject(new Error('busy')) : Promise.resolve('ok')), retry: { attempts: 2, backoff: { initial: '3s', max: '3s', jitter: false } } })
+      .step('pay', { after: [], transactional: async (tx, ctx) => { await sleep(100); await insert(table, 'charge')(tx, ctx); } });
+    const engine = await openEngine({ store: pgUrlWithSchema(schema), sagas: [def], worker: { id: 'w-wait', leaseTtl: '500ms', pollInterval: '50ms' } });
+    engines.push(engine);
+    await engine.start(def, null, { id: 'waits' });
+    await until(async () => (await workOf(schema, 'waits'))?.owner === null, 5_000, 'the run to be given up');
+    const parked = await workOf(schema, 'waits');
+    expect(parked?.dueAt?.getTime()).toBeGreaterThan(Date.now() + 1_000);
+    // Due later: not claimed again before then, though the worker polls every 50 ms.
+    await sleep(700);
+    expect((await workOf(schema, 'waits'))?.owner).toBeNull();
+    expect(await engine.result('waits', { timeout: '10s' })).toMatchObject({ status: 'completed' });
+    expect(await rows('waits')).toEqual([{ kind: 'charge', attempt: 1 }]);
   });
 
   it('runs at most maxTransactions transactional calls at once, the others waiting without a connection', async () => {
