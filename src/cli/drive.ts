@@ -1,6 +1,7 @@
 /**
- * What `cancel`, `retry` and `resolve` share: record one request through the engine, then
- * carry the run on in this process until it settles (or `--timeout`), and report.
+ * What `cancel`, `retry`, `resolve` and `revert` share: record one request through the
+ * engine, then carry the run on in this process until it settles (or `--timeout`, or
+ * Ctrl-C), and report.
  *
  * Why this process drives the run: an engine is the only writer of the runs it holds, and
  * does not watch for records others append. After a request the run must be carried on by
@@ -11,12 +12,13 @@
  *
  * @module
  */
-import type { RunState, RunStatus, SagaEngine } from '../saga/index.js';
+import { SagaInspector, type RunState, type RunStatus, type SagaEngine } from '../saga/index.js';
 import type { CommandContext } from './context.js';
 import { UnsettledError } from './errors.js';
 import { paint } from './output.js';
 import { renderHeader, renderSteps } from './render/run.js';
 import { formatDuration } from './render/text.js';
+import { waitForRun } from './wait-for-run.js';
 
 /** The options of a command that makes a request. */
 export interface DriveOptions {
@@ -52,33 +54,47 @@ export interface FollowUp {
 
 /**
  * Makes `request` and, unless `--no-wait`, waits for the run to settle; prints the run's
- * header and steps after (or its state under `--json`).
+ * header and steps after (or its state under `--json`). A first SIGINT or SIGTERM during the
+ * wait stops it: the engine closes gracefully, the run is printed as the close left it, and
+ * the command exits 7 (see {@link waitForRun}); a second one exits 130 at once.
  *
  * @throws the library's errors (`RunNotFoundError`, `RunStatusError`, ...): nothing was written.
- * @throws {@link UnsettledError} when the run did not come to an expected status in time.
+ * @throws {@link UnsettledError} when the run did not come to an expected status in time, or a signal stopped the wait.
  */
 export async function drive(ctx: CommandContext, request: RunRequest, options: DriveOptions): Promise<void> {
   const { runId } = request;
-  await ctx.withEngine(async (engine) => {
+  await ctx.withJournal((journal) => ctx.withEngineOn(journal, async (engine) => {
     // Read first: a run whose journal was found untrusted is refused here, before the engine
     // would take it up.
     const before = await engine.get(runId);
     await request.make(engine, before);
     const expected = request.expect(before);
+    const carried = options.wait && !engine.unresumable().some((run) => run.runId === runId);
+    // Started (so listening for Ctrl-C) before the line saying the request is recorded: from
+    // the moment it shows, Ctrl-C stops the wait gracefully.
+    const waiting = carried ? waitForRun(ctx.out, engine, runId, options.timeout) : undefined;
     if (!options.json) ctx.out.line(`${request.describe(before)} (recorded)`);
     let settled = true;
+    let stopped = false;
     let why = '';
     if (!options.wait) {
       why = 'recorded only (--no-wait)';
-    } else if (engine.unresumable().some((run) => run.runId === runId)) {
+    } else if (waiting === undefined) {
       settled = false;
       why = `saga "${before.saga}" v${before.version} is not in the config, so nothing here can carry the run on`;
     } else {
-      const outcome = await engine.result(runId, { timeout: options.timeout });
-      settled = expected.includes(outcome.status);
-      if (!settled) why = outcome.status === 'running' || outcome.status === 'compensating' ? `still ${outcome.status} after ${formatDuration(options.timeout)}` : `it came to ${outcome.status}`;
+      const wait = await waiting;
+      if ('stoppedBy' in wait) {
+        settled = false;
+        stopped = true;
+        why = `${wait.stoppedBy} stopped the wait`;
+      } else {
+        settled = expected.includes(wait.outcome.status);
+        if (!settled) why = wait.outcome.status === 'running' || wait.outcome.status === 'compensating' ? `still ${wait.outcome.status} after ${formatDuration(options.timeout)}` : `it came to ${wait.outcome.status}`;
+      }
     }
-    const after = await engine.get(runId);
+    // A stop has closed the engine: the journal holds the run as the close left it.
+    const after = stopped ? await new SagaInspector(journal).get(runId) : await engine.get(runId);
     const followUp = settled && options.wait ? await request.then?.(engine, after) : undefined;
     report(ctx, after, options, followUp);
     if (!options.wait) {
@@ -94,7 +110,7 @@ export async function drive(ctx: CommandContext, request: RunRequest, options: D
           : 'It goes on when an engine with its saga resumes it: rewind recover --config <file>, or the service restarting.',
       });
     }
-  }, { sagas: options.wait });
+  }, { sagas: options.wait }));
 }
 
 function report(ctx: CommandContext, state: RunState, options: DriveOptions, followUp: FollowUp | undefined): void {

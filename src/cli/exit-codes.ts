@@ -16,7 +16,7 @@
  * - `storeUnavailable` (5): the store cannot be opened or read (missing file, locked, driver missing, newer schema, damaged).
  * - `violation` (6): `rewind check` found a case that breaks a saga guarantee, or `--auto-verify` found effects still there.
  * - `unsettled` (7): the request was recorded, but the run did not settle as asked before `--timeout` (or ended stuck); it goes on when an engine resumes it.
- * - `interrupted` (130, 128 + SIGINT as shells count it): a second Ctrl-C (SIGINT or SIGTERM) stopped `rewind recover` at once, while it was closing its engine. A first one ends the pass with the report and `unsettled`.
+ * - `interrupted` (130, 128 + SIGINT as shells count it): a second Ctrl-C (SIGINT or SIGTERM) stopped `rewind recover` (or a request command waiting for its run) at once, while it was closing its engine. A first one ends the wait with the report and `unsettled`.
  */
 export const EXIT_CODES = {
   ok: 0,
@@ -44,4 +44,4 @@ Exit codes:
   5  store unavailable: cannot open or read the store
   6  violation: rewind check found a broken case, or --auto-verify found effects left
   7  unsettled: recorded, but the run did not settle as asked before --timeout (or Ctrl-C)
-130  interrupted: a second Ctrl-C stopped rewind recover at once`;
+130  interrupted: a second Ctrl-C stopped rewind at once while it closed its engine`;

@@ -1,10 +1,11 @@
 /**
- * Ctrl-C for a command that drives runs (`rewind recover`). The first SIGINT or SIGTERM asks
- * the command to stop waiting and close its engine gracefully: running steps see their
- * signal abort, and the outcomes that come within the engine's grace period are appended,
- * so the next recovery starts from what really happened. A second one ends the process at
- * once: the journal is safe either way (an append is one transaction), only those outcomes
- * are lost, and their steps run again at the next recovery.
+ * Ctrl-C for a command that drives runs (`rewind recover`, and `cancel`, `retry`, `resolve`
+ * and `revert` while they wait for their run). The first SIGINT or SIGTERM asks the command
+ * to stop waiting and close its engine gracefully: running steps see their signal abort,
+ * and the outcomes that come within the engine's grace period are appended, so the next
+ * recovery starts from what really happened. A second one ends the process at once: the
+ * journal is safe either way (an append is one transaction), only those outcomes are lost,
+ * and their steps run again at the next recovery.
  *
  * @module
  */

@@ -2,57 +2,20 @@
 // process, a run whose step is in flight in it, and SIGINT sent once the step's attempt has
 // started there. Then the journal is read back and the run carried on in-process, because
 // what a stop must leave is a journal the next recovery takes up.
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RecoveryReport } from '../../src/cli/commands/recover.js';
 import { EXIT_CODES } from '../../src/cli/index.js';
-import { openEngine, stepState, type RunState } from '../../src/saga/index.js';
+import { stepState, type RunState } from '../../src/saga/index.js';
 import { ledger } from '../fixtures/cli/ledger.js';
-import { patient } from './fixtures/patient.config.js';
 import { rewind, stateOf, useTempDir } from './helpers.js';
+import { PATIENT_CONFIG, restingPatient, rewindInChild, until } from './signals.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-const PATIENT_CONFIG = new URL('fixtures/patient.config.ts', import.meta.url).pathname;
 const tmp = useTempDir('signal');
-
-/** Polls `check` every 10 ms until it is true; fails after `ms`, saying what was awaited. */
-async function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/**
- * Starts run `runId` of the patient saga in `db` and closes the engine once its step is in
- * flight: the close cuts the first attempt short, and the run rests as running, its step
- * retrying.
- */
-async function restingPatient(db: string, runId: string, book: string): Promise<void> {
-  const engine = await openEngine({ store: `sqlite:${db}`, sagas: [patient], durability: 'none' });
-  try {
-    await engine.start(patient, { ledger: book }, { id: runId });
-    await until(`${runId} attempt 1`, () => ledger(book).has(`${runId}:wait#1`));
-  } finally {
-    await engine.close();
-  }
-}
 
 /** `rewind recover` on `db` with the patient config, in a child process running the built binary. */
 function recoverInChild(db: string, json = false) {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  delete env['REWIND_STORE'];
-  delete env['REWIND_CONFIG'];
-  const args = [join(root, 'dist/cli/bin.js'), 'recover', '--store', `sqlite:${db}`, '--config', PATIENT_CONFIG, ...(json ? ['--json'] : [])];
-  const child = spawn(process.execPath, args, { cwd: tmp.dir, env });
-  const out = { stdout: '', stderr: '' };
-  child.stdout.on('data', (chunk: Buffer) => void (out.stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => void (out.stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, out, exited };
+  return rewindInChild(['recover', '--store', `sqlite:${db}`, '--config', PATIENT_CONFIG, ...(json ? ['--json'] : [])], tmp.dir);
 }
 
 /** The run's last step attempt, as the journal has it. */
