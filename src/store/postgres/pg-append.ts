@@ -31,25 +31,18 @@ interface StreamState {
   at: Date | undefined;
 }
 
-/** What a batch did, beyond its outcomes. */
-export interface BatchResult {
-  /** One outcome per request, in order. */
-  readonly outcomes: AppendOutcome[];
-  /** True when an append opened work others may claim: the caller sends the wake-up. */
-  readonly openedWork: boolean;
-}
-
 /**
  * Appends `requests` in the transaction open on `client`, in order (a request sees those
  * before it), and returns one outcome per request. A request whose `expectedSeq` does not
- * match, or whose lease is not current, writes nothing. Throws the driver's error,
- * unclassified; the caller rolls back.
+ * match, or whose lease is not current, writes nothing. When an append opens work others may
+ * claim, the wake-up (`NOTIFY`) goes out with the transaction, so only if it commits. Throws
+ * the driver's error, unclassified; the caller rolls back.
  */
 export async function appendInOpenTransaction(
   client: PgPoolClient,
   names: PgNames,
   requests: readonly AppendRequest[],
-): Promise<BatchResult> {
+): Promise<AppendOutcome[]> {
   const streams = await lockStreams(client, names, requests);
   const work = await lockWork(client, names, requests);
   const rows = new RecordRows();
@@ -65,13 +58,13 @@ export async function appendInOpenTransaction(
   }
   await saveStreams(client, names, streams);
   const leases = await writeWork(client, names, requests, outcomes);
-  return {
-    outcomes: outcomes.map((outcome, i) => {
-      const lease = leases.get(i);
-      return lease === undefined || outcome.status !== 'appended' ? outcome : { ...outcome, lease };
-    }),
-    openedWork: requests.some((r, i) => r.work?.state === 'open' && r.work.claimFor === undefined && outcomes[i]?.status === 'appended'),
-  };
+  if (requests.some((r, i) => r.work?.state === 'open' && r.work.claimFor === undefined && outcomes[i]?.status === 'appended')) {
+    await client.query('SELECT pg_notify($1, $2)', [names.channel, '']);
+  }
+  return outcomes.map((outcome, i) => {
+    const lease = leases.get(i);
+    return lease === undefined || outcome.status !== 'appended' ? outcome : { ...outcome, lease };
+  });
 }
 
 /** The records of a batch as the six columns `unnest` takes. */

@@ -131,12 +131,10 @@ export class PgCoordination implements StoreCoordination {
         } finally {
           tx.end();
         }
-        const { outcomes, openedWork } = await appendInOpenTransaction(client, names, [
+        const [outcome] = await appendInOpenTransaction(client, names, [
           { stream, records: built.records, expectedSeq: options.expectedSeq, lease: options.lease, work: built.work, at: new Date() },
         ]);
-        // Delivered at commit, and only if it commits.
-        if (openedWork) await client.query('SELECT pg_notify($1, $2)', [names.channel, '']);
-        return { outcome: outcomes[0] as AppendOutcome };
+        return { outcome: outcome as AppendOutcome };
       },
       // A conflict, a fenced lease or a failed build rolls back what build wrote.
       (result) => 'outcome' in result && result.outcome.status === 'appended',

@@ -181,12 +181,7 @@ export class PgStore implements JournalStore {
 
   async appendBatch(requests: readonly AppendRequest[]): Promise<AppendOutcome[]> {
     const { connections, commitMode: mode, names } = this.#ready();
-    return connections.transaction('append', mode, async (client) => {
-      const { outcomes, openedWork } = await appendInOpenTransaction(client, names, requests);
-      // Delivered at commit, and only if it commits.
-      if (openedWork) await client.query('SELECT pg_notify($1, $2)', [names.channel, '']);
-      return outcomes;
-    });
+    return connections.transaction('append', mode, (client) => appendInOpenTransaction(client, names, requests));
   }
 
   async read(stream: string, range: ReadRange): Promise<StoredRecord[]> {
