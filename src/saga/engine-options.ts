@@ -282,14 +282,7 @@ export function resolveResultTimeout(options: unknown): number | undefined {
  */
 export function resolveResolution(options: unknown): ResolveOptions {
   const o = record(options, 'resolve options', 'an options object { step, action, reason, by? }');
-  const text = (key: string, required: boolean): string | undefined => {
-    const value = o[key];
-    if (value === undefined && !required) return undefined;
-    if (typeof value !== 'string' || value.trim() === '') {
-      throw new InvalidArgumentError({ path: `options.${key}`, expected: 'a non-empty string', got: value });
-    }
-    return value;
-  };
+  const text = (key: string, required: boolean) => optionText(o, key, required);
   const action = o['action'];
   if (!RESOLUTIONS.some((r) => r === action)) {
     throw new InvalidArgumentError({ path: 'options.action', expected: `one of ${RESOLUTIONS.map((r) => `"${r}"`).join(', ')}`, got: action });
@@ -323,6 +316,20 @@ export function resolveListOptions(options: unknown): ResolvedListOptions {
     throw new InvalidArgumentError({ path: 'options.limit', expected: 'a positive integer', got: limit });
   }
   return { statuses: statuses as RunStatus[] | undefined, saga, since: sinceMs, limit };
+}
+
+/**
+ * @internal Option `key` of an operator's request (`reason`, `by`, ...): a string with more
+ * than blanks, or `undefined` when left out and not `required`.
+ * @throws {@link InvalidArgumentError} naming `options.<key>`.
+ */
+export function optionText(o: Readonly<Record<string, unknown>>, key: string, required: boolean): string | undefined {
+  const value = o[key];
+  if (value === undefined && !required) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InvalidArgumentError({ path: `options.${key}`, expected: 'a non-empty string', got: value });
+  }
+  return value;
 }
 
 function record(value: unknown, path: string, expected: string): Record<string, unknown> {

@@ -7,6 +7,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { SagaDefinition } from './definition.js';
+import { optionText } from './engine-options.js';
 import { RunStatusError, SagaVersionNotRegisteredError } from './errors.js';
 import type { SagaEvent } from './events.js';
 import type { RunState } from './state.js';
@@ -28,16 +29,8 @@ export function revertEvent(options: unknown): Extract<SagaEvent, { type: 'rever
     throw new InvalidArgumentError({ path: 'revert options', expected: 'an options object { reason, by? }', got: options });
   }
   const o = options as Record<string, unknown>;
-  const text = (key: string, required: boolean): string | undefined => {
-    const value = o[key];
-    if (value === undefined && !required) return undefined;
-    if (typeof value !== 'string' || value.trim() === '') {
-      throw new InvalidArgumentError({ path: `options.${key}`, expected: 'a non-empty string', got: value });
-    }
-    return value;
-  };
-  const reason = text('reason', true)!;
-  const by = text('by', false);
+  const reason = optionText(o, 'reason', true)!;
+  const by = optionText(o, 'by', false);
   return { type: 'revert-requested', reason, ...(by === undefined ? {} : { by }) };
 }
 
