@@ -22,7 +22,7 @@ import { openEngine, decodeRecord, reduce, runStream, type RunHandle } from '../
 import { sleep } from '../../src/scope/index.js';
 import { openStore } from '../../src/store/index.js';
 import { PG_URL, dropSchemas, freshSchema, noteSkipWithoutPg, pgUrlWithSchema } from '../helpers/pg.js';
-import { createAppTables, inputOf, pgOrder, runIdOf } from './fixtures/pg-order.js';
+import { createAppTables, inputOf, pgOrder, runIdOf, startPaced } from './fixtures/pg-order.js';
 import { WorkerProcess } from './fixtures/pg-spawn.js';
 
 noteSkipWithoutPg('test/crash/pg-faults.test.ts');
@@ -67,14 +67,7 @@ describe.skipIf(PG_URL === undefined)('saga workers on PostgreSQL through connec
     let settledAtRestart = 0;
     try {
       await Promise.all(workers.map((w) => w.whenReady()));
-      const starting = (async () => {
-        for (let i = 0; i < RUNS; i++) {
-          handles.push(await client.start(definition, inputOf(i), { id: runIdOf(i) }));
-          const due = began + ((i + 1) * START_MS) / RUNS;
-          const wait = due - Date.now();
-          if (wait > 0) await sleep(wait);
-        }
-      })();
+      const starting = startPaced(client, definition, RUNS, began, START_MS, handles);
       // Handled here so that a failed start waits for `await starting` below, which rethrows it.
       starting.catch(() => undefined);
       const settled = () => new Set(workers.flatMap((w) => w.lines.filter((l) => l.startsWith('SETTLED')))).size;

@@ -17,13 +17,13 @@
  */
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openEngine, QUARANTINE_STREAM_PREFIX, decodeRecord, reduce, runStream, type RunHandle } from '../../src/saga/index.js';
+import { openEngine, decodeRecord, reduce, runStream, type RunHandle } from '../../src/saga/index.js';
 import { sleep } from '../../src/scope/index.js';
 import { openStore } from '../../src/store/index.js';
 import { PG_URL, adminPool, dropSchemas, freshSchema, noteSkipWithoutPg, pgUrlWithSchema } from '../helpers/pg.js';
-import { journalViolations } from '../saga/engine/helpers.js';
+import { expectWholeJournal, journalViolations } from '../saga/engine/helpers.js';
 import { duplicateAttempts, overlappingLeases, type AttemptRow } from './fixtures/pg-checks.js';
-import { PG_ORDER_STEPS, createAppTables, inputOf, pgOrder, runIdOf } from './fixtures/pg-order.js';
+import { PG_ORDER_STEPS, createAppTables, inputOf, pgOrder, runIdOf, startPaced } from './fixtures/pg-order.js';
 import { WorkerProcess } from './fixtures/pg-spawn.js';
 
 noteSkipWithoutPg('test/crash/pg-workers.test.ts');
@@ -79,16 +79,8 @@ describe.skipIf(PG_URL === undefined)('saga workers on PostgreSQL under SIGKILL'
     let settling = 0;
     try {
       await Promise.all(slots.map((w) => w.whenReady()));
-      // The client writes the runs for any worker, paced over START_MS so kills land on new
-      // runs, running ones, retries and compensations alike.
-      const starting = (async () => {
-        for (let i = 0; i < RUNS; i++) {
-          handles.push(await client.start(definition, inputOf(i), { id: runIdOf(i) }));
-          const due = began + ((i + 1) * START_MS) / RUNS;
-          const wait = due - Date.now();
-          if (wait > 0) await sleep(wait);
-        }
-      })();
+      // The client writes the runs for any worker, paced over START_MS.
+      const starting = startPaced(client, definition, RUNS, began, START_MS, handles);
       let started = false;
       // A start that fails ends the loop at once; awaiting `starting` below rethrows it.
       let failed = false;
@@ -123,11 +115,7 @@ describe.skipIf(PG_URL === undefined)('saga workers on PostgreSQL under SIGKILL'
     const journal = await openStore(url);
     let interrupted = 0;
     try {
-      for (const { stream, lastSeq } of await journal.streams()) {
-        const records = await journal.read(stream);
-        expect(records.map((r) => r.seq), `${stream} is numbered 1..n`).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
-      }
-      expect(await journal.streams({ prefix: QUARANTINE_STREAM_PREFIX })).toEqual([]);
+      await expectWholeJournal(journal);
       const ledger = await adminPool().query<{ run: string; kind: string; n: number }>(`SELECT run, kind, count(*)::int AS n FROM ${app}.ledger GROUP BY run, kind`);
       const committed = (runId: string, kind: string) => ledger.rows.find((r) => r.run === runId && r.kind === kind)?.n ?? 0;
       const effects = await adminPool().query<{ run: string; step: string }>(`SELECT run, step FROM ${app}.effects`);

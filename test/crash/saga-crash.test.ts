@@ -15,10 +15,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { QUARANTINE_STREAM_PREFIX, decodeRecord, reduce, runStream } from '../../src/saga/index.js';
+import { decodeRecord, reduce, runStream } from '../../src/saga/index.js';
 import { openStore } from '../../src/store/index.js';
 import { CRASH_ORDER_STEPS, crashOrder, createAppTables, inputOf, runIdOf } from '../fixtures/sagas/crash-order.js';
-import { journalViolations } from '../saga/engine/helpers.js';
+import { expectWholeJournal, journalViolations } from '../saga/engine/helpers.js';
 import { bundledFixture } from '../helpers/fixture-bundle.js';
 
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'saga-worker.ts');
@@ -80,11 +80,7 @@ describe('saga engine under SIGKILL', () => {
     const statuses: Record<string, number> = {};
     let interrupted = 0;
     try {
-      for (const { stream, lastSeq } of await journal.streams()) {
-        const records = await journal.read(stream);
-        expect(records.map((r) => r.seq), `${stream} is numbered 1..n`).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
-      }
-      expect(await journal.streams({ prefix: QUARANTINE_STREAM_PREFIX })).toEqual([]);
+      await expectWholeJournal(journal);
       for (let i = 0; i < RUNS; i++) {
         const runId = runIdOf(i);
         const records = (await journal.read(runStream(runId))).map((r) => decodeRecord(runId, r));

@@ -3,8 +3,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach } from 'vitest';
+import { afterAll, afterEach, expect } from 'vitest';
 import {
+  QUARANTINE_STREAM_PREFIX,
   decodeRecord,
   openEngine,
   reduce,
@@ -38,6 +39,15 @@ export function useEngines(): (options: OpenEngineOptions) => Promise<SagaEngine
     open.push(engine);
     return engine;
   };
+}
+
+/** Asserts that every stream of `journal` is numbered 1..n without a gap, and that no run was quarantined as untrusted. */
+export async function expectWholeJournal(journal: Journal): Promise<void> {
+  for (const { stream, lastSeq } of await journal.streams()) {
+    const records = await journal.read(stream);
+    expect(records.map((r) => r.seq), `${stream} is numbered 1..n`).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
+  }
+  expect(await journal.streams({ prefix: QUARANTINE_STREAM_PREFIX })).toEqual([]);
 }
 
 /** The decoded journal of run `runId`. */
