@@ -296,12 +296,19 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
     const table = `${pg.escapeIdentifier(schema)}.shipments`;
     await adminPool().query(`CREATE TABLE ${table} (id text PRIMARY KEY)`);
     const { lease } = await a.append('ship-1', [{ type: 'started' }], { expectedSeq: 0, work: { state: 'open', claimFor: { owner: 'a', ttlMs: MINUTE } } });
+    let wakes = 0;
+    const subscription = coord(b).onWork(() => wakes++);
+    await sleep(200); // LISTEN is issued in the background
+    const listening = wakes;
     const later = new Date(Date.now() + 300);
-    // The outcome and a wake-up later, committed with the caller's write: then the lease is given up.
+    // The outcome and a wake-up later, committed with the caller's write (and announced at
+    // commit): then the lease is given up.
     await coord(a).appendInTransaction('ship-1', async (tx) => {
       await tx.query(`INSERT INTO ${table} (id) VALUES ($1)`, ['s1']);
       return { records: [{ type: 'step-succeeded' }], work: { state: 'open', dueAt: later } };
     }, { expectedSeq: 1, lease: lease! });
+    await waitFor(() => wakes > listening);
+    subscription.dispose();
     await coord(a).release([lease!]);
     expect(await coord(b).claim({ owner: 'b', prefix: 'ship-', limit: 1, ttlMs: MINUTE })).toEqual([]);
     await sleep(400);
