@@ -14,6 +14,7 @@ import {
   type Lease,
 } from '../../src/store/index.js';
 import { adminPool, dropSchemas, freshSchema, noteSkipWithoutPg, PG_URL, pgUrlWithSchema } from '../helpers/pg.js';
+import { until } from '../helpers/until.js';
 
 noteSkipWithoutPg('test/store/postgres-coordination.test.ts');
 afterAll(dropSchemas);
@@ -194,11 +195,11 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
     await sleep(200); // LISTEN is issued in the background
     const listening = wakes;
     await b.append('new-work', [{ type: 'x' }], { expectedSeq: 0, work: { state: 'open' } });
-    await waitFor(() => wakes > listening);
+    await until(() => wakes > listening, 5000, 'a wake-up');
     const [lease] = await coord(b).claim({ owner: 'b', prefix: '', limit: 1, ttlMs: MINUTE });
     const before = wakes;
     await coord(b).release([lease!]);
-    await waitFor(() => wakes > before);
+    await until(() => wakes > before, 5000, 'a wake-up');
     subscription.dispose();
     const afterDispose = wakes;
     await b.append('more-work', [{ type: 'x' }], { work: { state: 'open' } });
@@ -214,7 +215,7 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
     const appended = b.append('early-work', [{ type: 'x' }], { expectedSeq: 0, work: { state: 'open' } });
     const subscription = coord(a).onWork(() => wakes++);
     await appended;
-    await waitFor(() => wakes >= 1);
+    await until(() => wakes >= 1, 5000, 'a wake-up');
     subscription.dispose();
     await close();
   });
@@ -230,10 +231,10 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
     await sleep(200);
     const listening = wakes;
     await adminPool().query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
-    await waitFor(() => wakes > listening); // the wake-up after reconnecting
+    await until(() => wakes > listening, 5000, 'a wake-up'); // the wake-up after reconnecting
     const before = wakes;
     await b.append('w', [{ type: 'x' }], { work: { state: 'open' } });
-    await waitFor(() => wakes > before);
+    await until(() => wakes > before, 5000, 'a wake-up');
     subscription.dispose();
     await Promise.all([a.close(), b.close()]);
   });
@@ -307,7 +308,7 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
       await tx.query(`INSERT INTO ${table} (id) VALUES ($1)`, ['s1']);
       return { records: [{ type: 'step-succeeded' }], work: { state: 'open', dueAt: later } };
     }, { expectedSeq: 1, lease: lease! });
-    await waitFor(() => wakes > listening);
+    await until(() => wakes > listening, 5000, 'a wake-up');
     subscription.dispose();
     await coord(a).release([lease!]);
     expect(await coord(b).claim({ owner: 'b', prefix: 'ship-', limit: 1, ttlMs: MINUTE })).toEqual([]);
@@ -372,10 +373,3 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
 });
 
 /** Polls `condition` every 20 ms, failing after 5 s. */
-async function waitFor(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
-    await sleep(20);
-  }
-}

@@ -1,8 +1,10 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, type OpenStoreOptions } from '../../src/store/index.js';
+import { recordChecksum } from '../../src/store/checksum.js';
 import { PgStore } from '../../src/store/postgres/index.js';
 import { PG_SCHEMA_VERSION } from '../../src/store/postgres/pg-schema.js';
+import { until } from '../helpers/until.js';
 import { adminPool, dropSchemas, freshSchema, noteSkipWithoutPg, PG_URL, pgUrlWithSchema } from '../helpers/pg.js';
 import { describeJournalStoreContract } from './contract.suite.js';
 
@@ -140,6 +142,118 @@ describe.skipIf(!PG_URL)('PostgreSQL store', () => {
     await adminPool().query(`DELETE FROM ${pg.escapeIdentifier(schema)}.rewind_records WHERE seq = 2`);
     await expect(journal.read('s')).rejects.toMatchObject({ code: 'JOURNAL_CORRUPT', seq: 2 });
     await journal.close();
+  });
+
+  it('appends a batch of conditional appends to distinct streams in one statement, with no transaction around it', async () => {
+    const pool = new pg.Pool({ connectionString: PG_URL, max: 1 });
+    const texts: string[] = [];
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client) as (config: unknown, ...rest: unknown[]) => unknown;
+      (client as { query: unknown }).query = (config: unknown, ...rest: unknown[]) => {
+        texts.push(typeof config === 'string' ? config : (config as { text: string }).text);
+        return query(config, ...rest);
+      };
+    });
+    try {
+      const journal = await openStore(new PgStore({ pool, schema: freshSchema() }));
+      await journal.append('a', [{ type: 'x' }]);
+      texts.length = 0;
+      const results = await Promise.all([
+        journal.append('a', [{ type: 'y' }, { type: 'z' }], { expectedSeq: 1 }),
+        journal.append('b', [{ type: 'x' }], { expectedSeq: 0 }),
+        journal.append('c', [{ type: 'x' }], { expectedSeq: 0 }),
+      ]);
+      expect(results.map((r) => [r.firstSeq, r.lastSeq])).toEqual([[2, 3], [1, 1], [1, 1]]);
+      expect(texts).toHaveLength(1);
+      expect(texts[0]).toMatch(/^WITH req AS/);
+      expect((await journal.read('a')).map((r) => `${r.seq}${r.type}`)).toEqual(['1x', '2y', '3z']);
+      expect((await journal.streams()).map((s) => [s.stream, s.lastSeq])).toEqual([['a', 3], ['b', 1], ['c', 1]]);
+      await journal.close();
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('settles a new stream that another transaction creates first through the stepwise path: a conflict if it committed, appended if it rolled back', async () => {
+    const schema = freshSchema();
+    const journal = await openStore(pgUrlWithSchema(schema));
+    await journal.append('warm', [{ type: 'x' }]);
+    const q = pg.escapeIdentifier(schema);
+    const at = new Date();
+    for (const ending of ['COMMIT', 'ROLLBACK'] as const) {
+      const stream = `raced-${ending}`;
+      const other = await adminPool().connect();
+      try {
+        await other.query('BEGIN');
+        const { rows } = await other.query<{ id: string }>(
+          `INSERT INTO ${q}.rewind_streams (stream, last_seq, updated_at) VALUES ($1, 1, $2) RETURNING id::text AS id`,
+          [stream, at],
+        );
+        await other.query(`INSERT INTO ${q}.rewind_records (stream_id, seq, type, data, at, checksum) VALUES ($1, 1, 'theirs', NULL, $2, $3)`, [
+          rows[0]!.id,
+          at,
+          recordChecksum(stream, 1, 'theirs', undefined, at.getTime()) | 0,
+        ]);
+        const append = journal.append(stream, [{ type: 'ours' }], { expectedSeq: 0 }).then(
+          (result) => ({ result }),
+          (error: unknown) => ({ error }),
+        );
+        // The append's insert of the stream row waits on ours until we end our transaction.
+        await until(async () => (await adminPool().query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [`%${schema}%`])).rowCount === 1, 5000, 'the append to wait on the lock');
+        await other.query(ending);
+        const settled = await append;
+        if (ending === 'COMMIT') {
+          expect(settled).toMatchObject({ error: { code: 'JOURNAL_CONFLICT', expectedSeq: 0, actualSeq: 1 } });
+          expect((await journal.read(stream)).map((r) => r.type)).toEqual(['theirs']);
+        } else {
+          expect(settled).toMatchObject({ result: { firstSeq: 1, lastSeq: 1 } });
+          expect((await journal.read(stream)).map((r) => r.type)).toEqual(['ours']);
+        }
+      } finally {
+        other.release();
+      }
+    }
+    await journal.close();
+  });
+
+  it('keeps every acknowledged record, without deadlocks, when one-statement and stepwise appends from several stores meet on the same streams', async () => {
+    const schema = freshSchema();
+    const journals = await Promise.all(Array.from({ length: 3 }, () => openStore(pgUrlWithSchema(schema))));
+    const streams = ['m-a', 'm-b', 'm-c'];
+    const acknowledged: string[] = [];
+    const conditional = async (journal: (typeof journals)[number], stream: string, tag: string): Promise<void> => {
+      for (;;) {
+        const lastSeq = (await journal.streams({ prefix: stream })).find((s) => s.stream === stream)?.lastSeq ?? 0;
+        try {
+          await journal.append(stream, [{ type: 'n', data: tag }], { expectedSeq: lastSeq });
+          acknowledged.push(`${stream}:${tag}`);
+          return;
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'JOURNAL_CONFLICT') throw error;
+        }
+      }
+    };
+    await Promise.all(
+      journals.flatMap((journal, j) =>
+        Array.from({ length: 20 }, async (_, i) => {
+          const stream = streams[(i + j) % streams.length]!;
+          if (i % 3 === 0) {
+            await journal.append(stream, [{ type: 'n', data: `u${j}-${i}` }]);
+            acknowledged.push(`${stream}:u${j}-${i}`);
+          } else {
+            await conditional(journal, stream, `c${j}-${i}`);
+          }
+        }),
+      ),
+    );
+    const stored: string[] = [];
+    for (const stream of streams) {
+      const records = await journals[0]!.read(stream);
+      expect(records.map((r) => r.seq)).toEqual(records.map((_, i) => i + 1));
+      stored.push(...records.map((r) => `${stream}:${r.data as string}`));
+    }
+    expect(stored.sort()).toEqual(acknowledged.sort());
+    await Promise.all(journals.map((j) => j.close()));
   });
 
   it('keeps every acknowledged record when several stores append to one stream at once', async () => {

@@ -1,6 +1,7 @@
 /**
  * The write path of the PostgreSQL store: a batch of appends inside a transaction the
- * caller opened, with a fixed number of statements however many appends the batch holds.
+ * caller opened, with a fixed number of statements however many appends the batch holds
+ * (one, for the batches `pg-append-one.ts` takes).
  *
  * Several processes may append to one stream at once, so the stream rows a batch touches
  * are locked (`FOR UPDATE ... ORDER BY stream`: every batch locks in the same order, so
@@ -14,6 +15,7 @@ import type { AppendOutcome, AppendRequest } from '../contract.js';
 import type { Lease } from '../coordination.js';
 import type { PgPoolClient } from './pg-driver-types.js';
 import type { PgNames } from './pg-names.js';
+import { appendInOneStatement, fitsOneStatement } from './pg-append-one.js';
 import { prepared } from './pg-prepared.js';
 import { writeWork, type WorkRow } from './pg-work-write.js';
 
@@ -35,10 +37,43 @@ interface StreamState {
  * Appends `requests` in the transaction open on `client`, in order (a request sees those
  * before it), and returns one outcome per request. A request whose `expectedSeq` does not
  * match, or whose lease is not current, writes nothing. When an append opens work others may
- * claim, the wake-up (`NOTIFY`) goes out with the transaction, so only if it commits. Throws
- * the driver's error, unclassified; the caller rolls back.
+ * claim, the wake-up (`NOTIFY`) goes out with the transaction, so only if it commits. A batch
+ * that fits one statement goes in one (`pg-append-one.ts`). Throws the driver's error,
+ * unclassified; the caller rolls back.
  */
 export async function appendInOpenTransaction(
+  client: PgPoolClient,
+  names: PgNames,
+  requests: readonly AppendRequest[],
+): Promise<AppendOutcome[]> {
+  if (!fitsOneStatement(requests)) return appendStepwise(client, names, requests);
+  return settleRest(await appendInOneStatement(client, names, requests), requests, (rest) => appendStepwise(client, names, rest));
+}
+
+/**
+ * Completes the outcomes of a one-statement append: the requests it left (`undefined`)
+ * go through `stepwise`, in their order. They are on streams of their own, so writing them
+ * after the others changes no outcome.
+ */
+export async function settleRest(
+  outcomes: readonly (AppendOutcome | undefined)[],
+  requests: readonly AppendRequest[],
+  stepwise: (rest: AppendRequest[]) => Promise<AppendOutcome[]>,
+): Promise<AppendOutcome[]> {
+  const left = requests.flatMap((request, i) => (outcomes[i] === undefined ? [{ request, i }] : []));
+  const settled = [...outcomes];
+  if (left.length > 0) {
+    const more = await stepwise(left.map((l) => l.request));
+    left.forEach((l, k) => (settled[l.i] = more[k]));
+  }
+  return settled as AppendOutcome[];
+}
+
+/**
+ * The general write path: any batch, in a few statements however many appends it holds,
+ * with the seqs of requests without `expectedSeq` read under the stream locks.
+ */
+export async function appendStepwise(
   client: PgPoolClient,
   names: PgNames,
   requests: readonly AppendRequest[],

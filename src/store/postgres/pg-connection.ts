@@ -60,6 +60,14 @@ export class PgConnections {
   }
 
   /**
+   * True when a statement run outside a transaction commits as `mode` requires: `sync`
+   * with the server's own `synchronous_commit`. Otherwise the setting needs a transaction.
+   */
+  commitsAlone(mode: CommitMode): boolean {
+    return mode === 'sync' && this.#begin.sync === 'BEGIN';
+  }
+
+  /**
    * Runs `work` on a borrowed connection and gives it back (destroyed if it broke).
    * @throws what `work` throws, classified (`StoreUnavailableError` for a lost connection, with `retryable`)
    */

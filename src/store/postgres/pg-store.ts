@@ -18,7 +18,8 @@ import { decodeRecordRow } from '../decode-record.js';
 import type { Durability } from '../durability.js';
 import { loadDriver } from '../load-driver.js';
 import type { StoredRecord, StreamInfo } from '../records.js';
-import { appendInOpenTransaction } from './pg-append.js';
+import { appendInOpenTransaction, appendStepwise, settleRest } from './pg-append.js';
+import { appendInOneStatement, fitsOneStatement } from './pg-append-one.js';
 import { PgConnections, type CommitMode } from './pg-connection.js';
 import { likePrefix, PgCoordination, type PgCoordinationContext } from './pg-coordination.js';
 import type { PgModule, PgPool } from './pg-driver-types.js';
@@ -181,7 +182,12 @@ export class PgStore implements JournalStore {
 
   async appendBatch(requests: readonly AppendRequest[]): Promise<AppendOutcome[]> {
     const { connections, commitMode: mode, names } = this.#ready();
-    return connections.transaction('append', mode, (client) => appendInOpenTransaction(client, names, requests));
+    if (!connections.commitsAlone(mode) || !fitsOneStatement(requests)) {
+      return connections.transaction('append', mode, (client) => appendInOpenTransaction(client, names, requests));
+    }
+    // One round trip, no BEGIN or COMMIT: the statement is its own transaction.
+    const outcomes = await connections.run('append', (client) => appendInOneStatement(client, names, requests));
+    return settleRest(outcomes, requests, (rest) => connections.transaction('append', mode, (client) => appendStepwise(client, names, rest)));
   }
 
   async read(stream: string, range: ReadRange): Promise<StoredRecord[]> {

@@ -37,11 +37,4 @@ export async function dropLease(schema: string, runId: string): Promise<void> {
   await adminPool().query(`UPDATE ${pg.escapeIdentifier(schema)}.rewind_work SET owner = NULL, expires_at = NULL WHERE stream = $1`, [runStream(runId)]);
 }
 
-/** Resolves once `check()` is true, checking every 10 ms, or rejects after `ms`. */
-export async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+export { until } from '../../helpers/until.js';
