@@ -8,6 +8,9 @@
  * server, DBOS Transact driving the same workload from one process at the same total
  * concurrency (64, 128, 256).
  *
+ * Rewind's three levels are measured in three rounds, in turn; a level's figures are those of
+ * its median round, and the scaling figures are medians of ratios paired within a round.
+ *
  * Printed first: the time of one durable commit on this server, the floor under any append.
  * Printed per level: durable steps/s, p50 and p99 run latency, the database's share of the
  * machine's CPU (/proc), and the CPU seconds the workers and PostgreSQL spent per 1,000
@@ -31,6 +34,7 @@ const N = 4_000;
 const STEPS = 5;
 const PER_WORKER_CONCURRENCY = 64;
 const WORKER_COUNTS = [1, 2, 4] as const;
+const ROUNDS = 3;
 const here = dirname(fileURLToPath(import.meta.url));
 const cores = availableParallelism();
 
@@ -89,6 +93,8 @@ interface RewindLevel extends LoadResult {
   readonly cpu: string;
   readonly use: CpuUse | undefined;
   readonly workerSeconds: number | undefined;
+  /** Appends per commit (batch), over all the workers. */
+  readonly appendsPerCommit: number;
 }
 
 async function measureRewind(pgUrl: string, workers: number): Promise<RewindLevel> {
@@ -106,7 +112,9 @@ async function measureRewind(pgUrl: string, workers: number): Promise<RewindLeve
     const before = sampleCpu();
     const startedAt = performance.now();
     for (const p of processes) p.go();
-    const results = await Promise.all(processes.map(async (p) => JSON.parse((await p.line('RESULT')).slice('RESULT '.length)) as { latencies: number[] }));
+    const results = await Promise.all(
+      processes.map(async (p) => JSON.parse((await p.line('RESULT')).slice('RESULT '.length)) as { latencies: number[]; appends: number; commits: number }),
+    );
     const seconds = (performance.now() - startedAt) / 1000;
     const after = sampleCpu();
     const workersAfter = workerCpu();
@@ -122,6 +130,7 @@ async function measureRewind(pgUrl: string, workers: number): Promise<RewindLeve
       cpu: describeCpu(before, after, cores),
       use: cpuUse(before, after, cores),
       workerSeconds: workersBefore === undefined || workersAfter === undefined ? undefined : workersAfter - workersBefore,
+      appendsPerCommit: results.reduce((sum, r) => sum + r.appends, 0) / results.reduce((sum, r) => sum + r.commits, 0),
     };
   } finally {
     for (const p of processes) p.kill();
@@ -138,7 +147,7 @@ function sumDefined(a: number, b: number | undefined): number | undefined {
 function describeCost(level: RewindLevel): string {
   if (level.use === undefined || level.workerSeconds === undefined) return 'CPU per step: not measured (no /proc)';
   const perThousand = (seconds: number) => ((seconds * 1000) / (level.runs * STEPS)).toFixed(3);
-  return `CPU per 1,000 durable steps: workers ${perThousand(level.workerSeconds)} s, PostgreSQL ${perThousand(level.use.postgresSeconds)} s`;
+  return `CPU per 1,000 durable steps: workers ${perThousand(level.workerSeconds)} s, PostgreSQL ${perThousand(level.use.postgresSeconds)} s; ${level.appendsPerCommit.toFixed(1)} appends per commit`;
 }
 
 /** CPU seconds (workers and PostgreSQL) per durable step of a level, or `undefined` without /proc. */
@@ -170,17 +179,43 @@ async function commitLatencyMs(pgUrl: string): Promise<number> {
   }
 }
 
+/** The middle of an odd number of figures (the lower middle of an even number). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
+}
+
+/** `median (low-high)` of a figure over the rounds. */
+function spread(values: readonly number[], digits: number): string {
+  return `${median(values).toFixed(digits)} (rounds ${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)})`;
+}
+
 const pgUrl = process.env['REWIND_PG_URL'];
 if (pgUrl === undefined || pgUrl === '') {
   console.log('saga-pg: skipped (REWIND_PG_URL is not set; set it to a PostgreSQL URL such as postgres://postgres@127.0.0.1:5432/test)');
 } else {
-  console.log(`5-step no-op saga, ${N} runs per level on PostgreSQL (durability 'always'); Rewind: 1, 2, 4 worker processes at concurrency ${PER_WORKER_CONCURRENCY} each; ${cores} cores`);
+  console.log(
+    `5-step no-op saga, ${N} runs per level on PostgreSQL (durability 'always'); Rewind: 1, 2, 4 worker processes at concurrency ${PER_WORKER_CONCURRENCY} each, ` +
+      `${ROUNDS} rounds of the three levels in turn (a level's figures are its median round's); ${cores} cores`,
+  );
   console.log(`one durable commit on this server: ${(await commitLatencyMs(pgUrl)).toFixed(2)} ms (median of 300)`);
+  // Rounds interleave the levels, so a slow spell of the machine lands on all of them
+  // rather than on one; a level is a couple of seconds, short enough for one to matter.
+  const rounds: Map<number, RewindLevel>[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const levels = new Map<number, RewindLevel>();
+    for (const workers of WORKER_COUNTS) levels.set(workers, await measureRewind(pgUrl, workers));
+    rounds.push(levels);
+  }
   const rewind = new Map<number, RewindLevel>();
   for (const workers of WORKER_COUNTS) {
-    const result = await measureRewind(pgUrl, workers);
+    const levels = rounds.map((r) => r.get(workers)!);
+    const middle = median(levels.map((l) => l.stepsPerSecond));
+    const result = levels.find((l) => l.stepsPerSecond === middle)!;
     rewind.set(workers, result);
-    console.log(`${describe(`Rewind ${workers}w`, result)}\n  ${result.cpu}\n  ${describeCost(result)}`);
+    console.log(
+      `${describe(`Rewind ${workers}w`, result)}\n  rounds: ${levels.map((l) => l.stepsPerSecond.toFixed(0)).join(', ')} durable steps/s\n  ${result.cpu}\n  ${describeCost(result)}`,
+    );
   }
   // Loaded only now, so that Rewind is measured without DBOS in this process. DBOS's defaults: a pool of 10.
   const { measureDbos } = await import('./fixtures/dbos-saga.js');
@@ -209,25 +244,27 @@ if (pgUrl === undefined || pgUrl === '') {
     });
     report({ name: `${workers} worker${workers > 1 ? 's' : ''} p99 run latency`, value: ours.p99Ms, baseline: theirs.p99Ms, unit: 'ms', baselineName: `DBOS Transact at concurrency ${c}`, lowerIsBetter: true });
   }
-  const single = rewind.get(1)!;
-  const one = single.stepsPerSecond;
-  const scaling = rewind.get(2)!.stepsPerSecond / one;
-  figure('scaling 1 -> 2 workers', scaling, 'x', `linear would be 2x; ${cores} cores shared by the workers and PostgreSQL`);
-  if (single.use !== undefined) {
+  // Scaling is paired within a round (2 workers against the 1 worker measured just before),
+  // then the median taken over the rounds.
+  const scaling = rounds.map((r) => r.get(2)!.stepsPerSecond / r.get(1)!.stepsPerSecond);
+  figure('scaling 1 -> 2 workers', median(scaling), 'x', `linear would be 2x; rounds ${scaling.map((x) => x.toFixed(2)).join(', ')}; ${cores} cores shared by the workers and PostgreSQL`);
+  const busy = rounds.map((r) => r.get(1)!.use?.busyShare);
+  if (busy.every((b) => b !== undefined)) {
     // One worker and the database work it causes already keep part of the machine busy; a
     // second worker can add at most what is left, so this is the ceiling on these cores.
-    const ceiling = Math.min(2, 1 / single.use.busyShare);
+    const ceilings = busy.map((b) => Math.min(2, 1 / b));
+    const ofCeiling = scaling.map((x, k) => (100 * x) / ceilings[k]!);
     figure(
       '  ceiling on this machine',
-      ceiling,
+      median(ceilings),
       'x',
-      `1 worker kept ${(100 * single.use.busyShare).toFixed(0)}% of the ${cores} cores busy; measured scaling is ${((100 * scaling) / ceiling).toFixed(0)}% of it`,
+      `1 worker kept ${spread(busy.map((b) => 100 * b), 0)}% of the ${cores} cores busy; measured scaling is ${spread(ofCeiling, 0)}% of it`,
     );
   }
-  const perStepOne = cpuPerStep(single);
-  const perStepTwo = cpuPerStep(rewind.get(2)!);
-  if (perStepOne !== undefined && perStepTwo !== undefined) {
-    figure('  CPU per durable step, 2 workers vs 1', perStepTwo / perStepOne, 'x', 'workers and PostgreSQL; 1.0 means a second worker costs the first nothing (no contention)');
+  const perStep = rounds.map((r) => [cpuPerStep(r.get(1)!), cpuPerStep(r.get(2)!)] as const);
+  if (perStep.every(([one, two]) => one !== undefined && two !== undefined)) {
+    const ratios = perStep.map(([one, two]) => two! / one!);
+    figure('  CPU per durable step, 2 workers vs 1', median(ratios), 'x', `rounds ${ratios.map((x) => x.toFixed(2)).join(', ')}; workers and PostgreSQL; 1.0 means a second worker costs the first nothing (no contention)`);
   }
-  figure('scaling 1 -> 4 workers', rewind.get(4)!.stepsPerSecond / one, 'x', 'linear would be 4x');
+  figure('scaling 1 -> 4 workers', median(rounds.map((r) => r.get(4)!.stepsPerSecond / r.get(1)!.stepsPerSecond)), 'x', 'linear would be 4x');
 }
