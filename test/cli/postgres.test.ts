@@ -52,6 +52,18 @@ describe.skipIf(PG_URL === undefined)('rewind on PostgreSQL', () => {
     expect(ledger(book).entries()).toEqual([]);
   }, 60_000);
 
+  it('checks a saga with a transactional step on a PostgreSQL scratch database (--scratch), which it cannot on SQLite', async () => {
+    const module = 'test/fixtures/cli/check-sagas.ts#inTransaction';
+    const input = JSON.stringify({ ledger: tmp.path('in-transaction.json') });
+    const onPg = await rewind(['check', module, '--input', input, '--scratch', PG_URL!]);
+    expect([onPg.code, onPg.stderr.split('\n').at(-1)]).toEqual([0, expect.stringMatching(/^checking in-transaction v1: case \d+ crash-append:.+ ok$/)]);
+    expect(onPg.stdout).toMatch(/^check of saga in-transaction v1: \d+ case\(s\), 0 violation\(s\)\n/);
+    expect(onPg.stdout).toMatch(/\n {2}happy +completed +ok\n/);
+    const onSqlite = await rewind(['check', module, '--input', input, '--case', 'happy']);
+    expect(onSqlite.code).toBe(6);
+    expect(onSqlite.stdout).toMatch(/\n {2}happy +error +1 violation\(s\)\n/);
+  }, 60_000);
+
   it('exits 5 when the server cannot be reached', async () => {
     const { code, stderr } = await rewind(['runs', '--store', 'postgres://nobody@127.0.0.1:1/none']);
     expect(code).toBe(5);

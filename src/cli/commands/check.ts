@@ -13,6 +13,7 @@ interface CheckOptions {
   readonly input?: unknown;
   readonly timeout?: number | undefined;
   readonly json?: boolean | undefined;
+  readonly scratch?: string | undefined;
 }
 
 /**
@@ -29,10 +30,12 @@ export function registerCheck(program: Command, deps: CliDeps): void {
     .option('--case <id>', 'run only this case (ids are in the matrix: happy, fail-step:<step>, crash-append:<path>:<n>, ...)')
     .option('--input <json>', "the input of every run (the saga's input type, as JSON)", parseJson)
     .option('--timeout <duration>', 'how long one case may take to settle', parseDuration)
+    .option('--scratch <url>', 'a postgres:// database to run the cases on, a schema each (for sagas with transactional steps; default: temporary SQLite files)')
     .option('--json', 'print the report as JSON (checkSaga() CheckReport)')
     .addHelpText('after', examples(
       "rewind check ./dist/sagas/place-order.js#placeOrder --input '{\"orderId\":\"check\"}'",
       'rewind check src/sagas/transfer.ts#transfer --case fail-compensation:debit',
+      'rewind check src/sagas/payment.ts#payment --scratch postgres://postgres@localhost/test',
     ))
     .action(async (target: string, options: CheckOptions, command: Command) => {
       const ctx = new CommandContext(deps, command, options);
@@ -43,6 +46,7 @@ export function registerCheck(program: Command, deps: CliDeps): void {
         input: options.input as JsonValue | undefined,
         only: options.case,
         caseTimeout: options.timeout,
+        scratch: options.scratch,
         onCase: (c) => {
           n += 1;
           const line = `checking ${definition.name} v${definition.version}: case ${n} ${c.id} ${c.violations.length === 0 ? 'ok' : 'VIOLATION'}`;
@@ -50,8 +54,8 @@ export function registerCheck(program: Command, deps: CliDeps): void {
           else progress?.error(line);
         },
       });
-      // The command that replays a case: the same target and input.
-      const replay = `rewind check ${target}${options.input === undefined ? '' : ` --input '${JSON.stringify(options.input)}'`}`;
+      // The command that replays a case: the same target, input and scratch database.
+      const replay = `rewind check ${target}${options.input === undefined ? '' : ` --input '${JSON.stringify(options.input)}'`}${options.scratch === undefined ? '' : ` --scratch ${options.scratch}`}`;
       if (options.json === true) ctx.out.line(JSON.stringify(report, null, 2));
       else for (const line of renderReport(ctx.out, report, replay)) ctx.out.line(line);
       const broken = report.cases.filter((c) => c.violations.length > 0);

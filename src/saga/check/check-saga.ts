@@ -5,9 +5,6 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
 import { toMillis, type Duration } from '../../internal/duration.js';
 import { assertJson, type JsonValue } from '../../internal/json.js';
@@ -16,6 +13,7 @@ import { SagaRegistry } from '../registry.js';
 import type { RunStatus } from '../state.js';
 import { baseCases, caseId, describeCase, parseCaseId, type CheckCaseSpec, type CheckPath } from './cases.js';
 import { runCase, type CaseOutcome } from './run-case.js';
+import { openScratchStores } from './scratch-stores.js';
 
 /** Options of {@link checkSaga}. */
 export interface CheckOptions {
@@ -33,6 +31,13 @@ export interface CheckOptions {
    * @default '10s'
    */
   readonly caseTimeout?: Duration | undefined;
+  /**
+   * A `postgres://` URL of a database to run the cases on, each in a schema of its own that
+   * the check creates and drops: for sagas with transactional steps, which need PostgreSQL.
+   * Point it at a test database that holds the tables the steps write to. Without it, each
+   * case runs on a temporary SQLite file.
+   */
+  readonly scratch?: string | undefined;
 }
 
 /** One case of a check: what was done, how the run ended, and what broke. */
@@ -67,7 +72,8 @@ export interface CheckReport {
 }
 
 /**
- * Explores `definition` on a scratch SQLite store (a temporary file, removed after) with
+ * Explores `definition` on scratch stores (a temporary SQLite file per case, or a
+ * PostgreSQL schema per case with `scratch`; removed after) with
  * real engines and the saga's own functions, and reports every case that broke a saga
  * guarantee. Use it in a test or from `rewind check`, before a saga meets production.
  *
@@ -100,8 +106,13 @@ export interface CheckReport {
  * `verify`, when it has one, says its effect is in place after a completed run and gone
  * after a compensated one.
  *
- * Transactional steps need a store with transactions (PostgreSQL): on the scratch SQLite
- * store their runs cannot start, and each case reports `error` saying so.
+ * Transactional steps need a store with transactions: pass `scratch` (a PostgreSQL
+ * database) to check them. A transactional step's success, appended with its writes in one
+ * transaction, is a crash point like any other append: there the step's function runs and
+ * makes its writes, and the process dies before the commit, so they are rolled back. On the default SQLite scratch store such runs cannot start, and each case
+ * reports `error` saying so. On PostgreSQL the engines are workers: the engine left by a
+ * crash case releases its lease as it closes, so the second one takes the run over at once
+ * rather than after the lease's time to live.
  *
  * Retries run with no backoff and the compensation circuit breaker is off. Outcomes are
  * handed to the engine one at a time, so a case id names the same interleaving each time
@@ -115,7 +126,9 @@ export interface CheckReport {
  * ```
  *
  * @throws {@link InvalidArgumentError} when `definition` is not a saga definition, `input`
- * is not JSON, `only` is not a case id of this definition, or an option is not valid.
+ * is not JSON, `only` is not a case id of this definition, or an option is not valid
+ * (`scratch` not a `postgres://` URL).
+ * @throws {@link StoreDriverMissingError} when `scratch` is given and `pg` is not installed.
  */
 export async function checkSaga(definition: SagaDefinition, options: CheckOptions = {}): Promise<CheckReport> {
   // A throwaway registry is the one place that knows what a definition looks like.
@@ -127,12 +140,13 @@ export async function checkSaga(definition: SagaDefinition, options: CheckOption
   const timeoutMs = toMillis(options.caseTimeout ?? '10s', 'options.caseTimeout');
   const only = options.only === undefined ? undefined : parseCaseId(definition, options.only);
 
-  const dir = await mkdtemp(join(tmpdir(), 'rewind-check-'));
   const prefix = `check-${randomUUID().slice(0, 8)}`;
+  const stores = await openScratchStores(options.scratch, prefix);
   const cases: CheckCase[] = [];
   const run = async (spec: CheckCaseSpec): Promise<CaseOutcome> => {
     const n = cases.length + 1;
-    const outcome = await runCase({ definition, input, file: join(dir, `case-${n}.db`), runId: `${prefix}-${n}`, timeoutMs }, spec);
+    const outcome = await runCase({ definition, input, store: stores.storeOf(n), runId: `${prefix}-${n}`, timeoutMs }, spec);
+    await stores.drop(n);
     const result: CheckCase = { id: caseId(spec), description: describeCase(definition, spec), status: outcome.status, violations: outcome.violations, notes: outcome.notes };
     cases.push(result);
     onCase?.(result);
@@ -152,7 +166,7 @@ export async function checkSaga(definition: SagaDefinition, options: CheckOption
       }
     }
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await stores.close();
   }
   return { saga: definition.name, version: definition.version, cases, violations: cases.reduce((sum, c) => sum + c.violations.length, 0) };
 }

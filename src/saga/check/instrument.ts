@@ -131,6 +131,8 @@ function wrapStep(step: StepDefinition, probe: Probe): StepDefinition {
   };
   const compensate = step.compensate;
   const confirm = step.confirm;
+  const transactional = step.transactional;
+  const transactionalCompensate = step.transactionalCompensate;
   return {
     ...step,
     run: (ctx) => probe.through(async () => {
@@ -151,6 +153,20 @@ function wrapStep(step: StepDefinition, probe: Probe): StepDefinition {
       }
       return value;
     }),
+    // Transactional functions run inside the append of their outcome, so they cannot wait
+    // for the journal to be idle: they skip the turnstile, and an injected failure rolls
+    // back what they wrote (a transactional compensation cannot do its work and lose the answer).
+    transactional: transactional === undefined ? undefined : async (tx, ctx) => {
+      if (probe.injection.failRun === name) throw new InjectedFailure(`checkSaga injected a failure into attempt ${ctx.attempt} of step "${name}"`);
+      return observe('run', (c) => transactional(tx, c), ctx);
+    },
+    transactionalCompensate: transactionalCompensate === undefined ? undefined : async (tx, ctx) => {
+      const value = await observe('compensate', (c) => transactionalCompensate(tx, c), ctx);
+      if (probe.injection.failCompensation === name) {
+        throw new InjectedFailure(`checkSaga injected a failure into attempt ${ctx.attempt} of the compensation of step "${name}", which rolled back its work`);
+      }
+      return value;
+    },
     retry: immediate(step.retry),
     compensationRetry: immediate(step.compensationRetry),
   };

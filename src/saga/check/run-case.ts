@@ -1,5 +1,5 @@
 /**
- * Runs one check case on a scratch SQLite file: real engines, a real store, the saga's
+ * Runs one check case on a scratch store of its own: real engines, a real store, the saga's
  * own functions (wrapped), and for a crash case a second engine that recovers the run the
  * first one left when its power was cut.
  *
@@ -26,8 +26,8 @@ export interface CaseSetup {
   /** The saga as its author defined it. */
   readonly definition: SagaDefinition;
   readonly input: JsonValue;
-  /** The scratch SQLite file of this case (created by the first engine). */
-  readonly file: string;
+  /** The scratch store of this case, as `openStore()` takes it (created by the first engine). */
+  readonly store: string;
   readonly runId: string;
   /** How long the run may take to settle in each engine, and each verify to answer. */
   readonly timeoutMs: number;
@@ -52,7 +52,7 @@ export async function runCase(setup: CaseSetup, spec: CheckCaseSpec): Promise<Ca
   const opened: { readonly engine: SagaEngine; readonly journal: ScratchJournal }[] = [];
   const found: string[] = [];
   const open = async (durableAppends?: number) => {
-    const journal = new ScratchJournal(await openStore(`sqlite:${setup.file}`, { durability: 'none' }), durableAppends);
+    const journal = new ScratchJournal(await openStore(setup.store, { durability: 'none' }), durableAppends);
     // Before the engine opens: its recovery appends too.
     probe.idle = () => journal.idle();
     let engine: SagaEngine;

@@ -1,6 +1,7 @@
 /**
- * The journal of a scratch run: a real (SQLite) journal, seen through a wrapper that counts
- * appends, knows when none is in flight, and can cut the power.
+ * The journal of a scratch run: a real journal (SQLite, or PostgreSQL for transactional
+ * steps), seen through a wrapper that counts appends, knows when none is in flight, and can
+ * cut the power.
  *
  * @module
  */
@@ -36,20 +37,31 @@ export class ScratchJournal {
     this.#real = real;
     this.#limit = durableAppends;
     this.cut = new Promise((resolve) => (this.#onCut = resolve));
+    const coordination = real.coordination;
     const wrapped: Partial<Journal> = {
-      append: (stream, records, options) => this.#append(stream, records, options),
+      append: (stream, records, options) => this.#count(() => real.append(stream, records, options)),
       read: (stream, options) => this.#guard(() => real.read(stream, options)),
       streams: (options) => this.#guard(() => real.streams(options)),
+      // A transactional step's success is an append too (with the step's writes): a crash
+      // point like any other, where the writes are made and then lost with the append.
+      ...(coordination === undefined
+        ? {}
+        : {
+            coordination: overlay(coordination, {
+              appendInTransaction: (stream, build, options) =>
+                this.#count(
+                  () => coordination.appendInTransaction(stream, build, options),
+                  // The step's writes are made, and the process dies before the commit.
+                  () => coordination.appendInTransaction(stream, async (tx) => {
+                    await build(tx);
+                    throw this.#error();
+                  }, options),
+                ),
+            }),
+          }),
     };
-    // A proxy, so that whatever else the store offers (stats, coordination) reaches it unchanged.
-    this.journal = new Proxy(real, {
-      get: (target, key) => {
-        if (typeof key === 'string' && Object.hasOwn(wrapped, key)) return wrapped[key as keyof Journal];
-        // The journal itself as the receiver: its getters and methods use private fields.
-        const value: unknown = Reflect.get(target, key, target);
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+    // Whatever else the store offers (stats, leases) reaches it unchanged.
+    this.journal = overlay(real, wrapped);
   }
 
   /** Appends that became durable. */
@@ -73,16 +85,25 @@ export class ScratchJournal {
     return this.#real.close();
   }
 
-  async #append(...args: Parameters<Journal['append']>): ReturnType<Journal['append']> {
+  /**
+   * Makes `append` a counted append: durable up to the limit, then the cut. `dying` is how
+   * the append is written when the power goes as it is written, when that does more than
+   * nothing (a transaction whose writes are made and then never committed).
+   */
+  async #count<T>(append: () => Promise<T>, dying?: () => Promise<unknown>): Promise<T> {
     if (this.#down) throw this.#error();
     if (++this.#issued > this.#limit) {
       this.#down = true;
-      this.#onCut();
+      try {
+        await dying?.().catch(() => undefined);
+      } finally {
+        this.#onCut();
+      }
       throw this.#error();
     }
     this.#pending++;
     try {
-      const result = await this.#real.append(...args);
+      const result = await append();
       this.#committed++;
       return result;
     } finally {
@@ -97,4 +118,18 @@ export class ScratchJournal {
   #error(): PowerCutError {
     return new PowerCutError(`the power was cut after journal append ${this.#limit} (simulated by checkSaga)`);
   }
+}
+
+/**
+ * `target` with the members of `over` in place of its own; everything else is the target's,
+ * called with the target itself as `this` (its getters and methods use private fields).
+ */
+function overlay<T extends object>(target: T, over: Partial<T>): T {
+  return new Proxy(target, {
+    get: (object, key) => {
+      if (typeof key === 'string' && Object.hasOwn(over, key)) return over[key as keyof T];
+      const value: unknown = Reflect.get(object, key, object);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(object) : value;
+    },
+  });
 }
