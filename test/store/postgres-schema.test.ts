@@ -8,8 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStore, StoreFormatError, StoreSchemaVersionError } from '../../src/store/index.js';
+import { InvalidArgumentError } from '../../src/errors.js';
+import { openStore, StoreFormatError, StoreSchemaVersionError, StoreUnavailableError } from '../../src/store/index.js';
 import { PgStore } from '../../src/store/postgres/index.js';
+import { pgNames } from '../../src/store/postgres/pg-names.js';
 import { adminPool, dropSchemas, freshSchema, noteSkipWithoutPg, PG_URL, pgUrlWithSchema } from '../helpers/pg.js';
 
 noteSkipWithoutPg('test/store/postgres-schema.test.ts');
@@ -92,5 +94,55 @@ describe.skipIf(!PG_URL)('PostgreSQL schema and migrations', () => {
     await journal.append('s', [{ type: 'x' }]);
     await journal.close();
     expect(await tables(schema)).toEqual(JOURNAL_TABLES);
+  });
+
+  it('an open waiting on a held migration lock fails after migrationLockTimeout with a retryable StoreUnavailableError (55P03)', async () => {
+    const schema = freshSchema('lock');
+    const holder = await adminPool().connect();
+    try {
+      // The lock another process's open holds while it migrates this schema.
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock($1, $2)', [...pgNames(schema, 'schema').lockKeys]);
+      const started = performance.now();
+      const error = await openStore(new PgStore({ connectionString: PG_URL!, schema, migrationLockTimeout: 300 })).catch((e: unknown) => e);
+      const waited = performance.now() - started;
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(error).toMatchObject({ retryable: true, driverCode: '55P03' });
+      // It waited for the lock, and gave up on the configured timeout, not the 30 s default.
+      expect(waited).toBeGreaterThanOrEqual(300);
+      expect(waited).toBeLessThan(5000);
+      expect(await tables(schema)).toEqual([]);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    // Once the lock is free the same open succeeds: the failure was the wait, nothing else.
+    const journal = await openStore(new PgStore({ connectionString: PG_URL!, schema, migrationLockTimeout: 300 }));
+    await journal.close();
+    expect(await tables(schema)).toEqual(JOURNAL_TABLES);
+  });
+});
+
+describe('PgStore option migrationLockTimeout', () => {
+  it('refuses a value that is not a duration from 1 ms to 2147483647 ms with InvalidArgumentError naming options.migrationLockTimeout, in the constructor', () => {
+    for (const migrationLockTimeout of [0, -1, '2x', '', Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, '25d', true]) {
+      const error = (() => {
+        try {
+          // An unreachable server: the refusal has to come before anything connects.
+          const options = { connectionString: 'postgres://nobody@127.0.0.1:1/none', migrationLockTimeout };
+          return new PgStore(options as ConstructorParameters<typeof PgStore>[0]);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error, String(migrationLockTimeout)).toBeInstanceOf(InvalidArgumentError);
+      expect((error as InvalidArgumentError).path, String(migrationLockTimeout)).toBe('options.migrationLockTimeout');
+    }
+  });
+
+  it('accepts milliseconds and duration strings within the range', () => {
+    for (const migrationLockTimeout of [1, 300, '5s', 2 ** 31 - 1] as const) {
+      expect(() => new PgStore({ connectionString: 'postgres://nobody@127.0.0.1:1/none', migrationLockTimeout })).not.toThrow();
+    }
   });
 });

@@ -10,6 +10,8 @@
  *
  * @module
  */
+import { InvalidArgumentError } from '../../errors.js';
+import { toMillis } from '../../internal/duration.js';
 import { StoreFormatError, StoreSchemaVersionError } from '../errors.js';
 import { latestVersion } from '../migration.js';
 import { PG_MIGRATIONS } from './migrations.js';
@@ -21,12 +23,35 @@ import type { PgNames } from './pg-names.js';
 export const PG_SCHEMA_VERSION = latestVersion(PG_MIGRATIONS);
 
 /**
- * How long open waits for another process's migration (or for a lock a long transaction
- * holds on a journal table) before failing with a retryable `StoreUnavailableError`
- * (SQLSTATE 55P03). Migrations here take milliseconds; a wait this long means a stuck
- * session, and an error naming it beats hanging.
+ * How long open waits by default for another process's migration (or for a lock a long
+ * transaction holds on a journal table) before failing with a retryable
+ * `StoreUnavailableError` (SQLSTATE 55P03). Migrations here take milliseconds; a wait this
+ * long means a stuck session, and an error naming it beats hanging.
  */
-const MIGRATION_LOCK_TIMEOUT = '30s';
+const DEFAULT_MIGRATION_LOCK_TIMEOUT_MS = 30_000;
+
+/** The largest `lock_timeout` the server accepts: the setting is a 32-bit count of milliseconds. */
+const MAX_LOCK_TIMEOUT_MS = 2_147_483_647;
+
+/**
+ * Parses the `migrationLockTimeout` option into the milliseconds {@link migrate} waits for
+ * its lock, {@link DEFAULT_MIGRATION_LOCK_TIMEOUT_MS} when it is not given.
+ * @throws {@link InvalidArgumentError} naming `path` unless it is a duration from 1 ms to
+ *   2147483647 ms. Zero is refused because PostgreSQL reads a `lock_timeout` of 0 as
+ *   "wait forever", the hang this timeout exists to prevent.
+ */
+export function toMigrationLockTimeoutMs(value: unknown, path: string): number {
+  if (value === undefined) return DEFAULT_MIGRATION_LOCK_TIMEOUT_MS;
+  const millis = toMillis(value, path);
+  if (millis < 1 || millis > MAX_LOCK_TIMEOUT_MS) {
+    throw new InvalidArgumentError({
+      path,
+      expected: `a duration from 1ms to ${MAX_LOCK_TIMEOUT_MS}ms (0 would make PostgreSQL wait forever)`,
+      got: value,
+    });
+  }
+  return millis;
+}
 
 /** Relations that make a schema someone's: tables, views, materialized views, foreign and partitioned tables. */
 const RELATION_KINDS = "('r', 'p', 'v', 'm', 'f')";
@@ -83,13 +108,18 @@ async function inspect(client: PgPoolClient, names: PgNames, url: string): Promi
 /**
  * Creates the schema if missing and applies pending migrations, all under the schema's
  * advisory lock, in one transaction.
+ * @param lockTimeoutMs how long any lock wait of the transaction may last, from
+ *   {@link toMigrationLockTimeoutMs}
  * @returns the versions applied (none when the schema was current)
  * @throws {@link StoreFormatError} or {@link StoreSchemaVersionError} as {@link inspect}
- * @throws `StoreUnavailableError` when the server cannot be reached or the lock wait times out
+ * @throws `StoreUnavailableError` when the server cannot be reached or a lock wait passes
+ *   `lockTimeoutMs` (retryable, driver code 55P03)
  */
-export function migrate(connections: PgConnections, names: PgNames, url: string): Promise<number[]> {
+export function migrate(connections: PgConnections, names: PgNames, url: string, lockTimeoutMs: number): Promise<number[]> {
   return connections.transaction('open', 'sync', async (client) => {
-    await client.query(`SET LOCAL lock_timeout = '${MIGRATION_LOCK_TIMEOUT}'`);
+    // SET takes no bind parameters; set_config(..., true) is SET LOCAL that does, and a bare
+    // number is read in lock_timeout's unit, milliseconds.
+    await client.query("SELECT set_config('lock_timeout', $1, true)", [String(lockTimeoutMs)]);
     // Transaction-scoped: released by COMMIT or ROLLBACK, and by the server if the
     // connection dies, so a crashed process never leaves the schema locked.
     await client.query('SELECT pg_advisory_xact_lock($1, $2)', [...names.lockKeys]);

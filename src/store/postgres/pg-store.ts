@@ -5,6 +5,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../../errors.js';
+import type { Duration } from '../../internal/duration.js';
 import type {
   AppendOutcome,
   AppendRequest,
@@ -26,7 +27,7 @@ import type { PgModule, PgPool } from './pg-driver-types.js';
 import { WorkListener } from './pg-listener.js';
 import { pgNames, type PgNames } from './pg-names.js';
 import { prepared } from './pg-prepared.js';
-import { migrate } from './pg-schema.js';
+import { migrate, toMigrationLockTimeoutMs } from './pg-schema.js';
 import { displayUrl } from './pg-url.js';
 
 /** Options of {@link PgStore}: give either `pool` or `connectionString`. */
@@ -55,6 +56,15 @@ export interface PgStoreOptions {
    * @default 10
    */
   readonly maxConnections?: number | undefined;
+  /**
+   * How long open waits for the lock its migrations run under: held by another process
+   * migrating the same schema, or (on a journal table) by a long transaction. Past it, open
+   * fails with a retryable `StoreUnavailableError` (driver code 55P03) instead of hanging.
+   * Milliseconds or a string such as `'5s'`, from 1 ms to 2147483647 ms (PostgreSQL's
+   * limit); 0 is refused, because PostgreSQL would read it as "wait forever".
+   * @default '30s'
+   */
+  readonly migrationLockTimeout?: Duration | undefined;
 }
 
 /** Everything an open store holds. */
@@ -108,6 +118,7 @@ export class PgStore implements JournalStore {
   readonly #names: PgNames;
   readonly #url: string;
   readonly #maxConnections: number;
+  readonly #migrationLockTimeoutMs: number;
   #state: OpenState | undefined;
 
   /** @throws {@link InvalidArgumentError} when an option is not valid (checked here, before anything connects). */
@@ -134,6 +145,7 @@ export class PgStore implements JournalStore {
     this.#options = options;
     this.#names = pgNames(options.schema ?? 'rewind', 'options.schema');
     this.#maxConnections = maxConnections ?? 10;
+    this.#migrationLockTimeoutMs = toMigrationLockTimeoutMs(options.migrationLockTimeout, 'options.migrationLockTimeout');
     this.#url = displayUrl({ connectionString, pool: pool?.options }, this.#names.schema);
     this.coordination = new PgCoordination(() => this.#ready());
   }
@@ -167,7 +179,7 @@ export class PgStore implements JournalStore {
     pool.on('error', onIdleError);
     const connections = new PgConnections(pool, () => this.#url);
     try {
-      await migrate(connections, this.#names, this.#url);
+      await migrate(connections, this.#names, this.#url, this.#migrationLockTimeoutMs);
       const setting = await connections.run('open', (client) => client.query("SELECT current_setting('synchronous_commit') AS s"));
       connections.forceSyncCommit((setting.rows[0] as { s: string } | undefined)?.s === 'off');
       const listener = new WorkListener(pool, this.#names.channel);
