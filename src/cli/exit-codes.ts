@@ -15,8 +15,8 @@
  * - `conflict` (4): the run's status does not allow it (e.g. cancel a completed run), or its journal cannot be trusted.
  * - `storeUnavailable` (5): the store cannot be opened or read (missing file, locked, driver missing, newer schema, damaged).
  * - `violation` (6): `rewind check` found a case that breaks a saga guarantee, or `--auto-verify` found effects still there.
- * - `unsettled` (7): the request was recorded, but the run did not settle as asked before `--timeout` (or ended stuck); it goes on when an engine resumes it.
- * - `interrupted` (130, 128 + SIGINT as shells count it): a second Ctrl-C (SIGINT or SIGTERM) stopped `rewind recover` (or a request command waiting for its run) at once, while it was closing its engine. A first one ends the wait with the report and `unsettled`.
+ * - `unsettled` (7): the request was recorded, but the run did not settle as asked before `--timeout` (or ended stuck); it goes on when an engine resumes it. Also `rewind check` stopped by Ctrl-C before its last case, with no violation so far.
+ * - `interrupted` (130, 128 + SIGINT as shells count it): a second Ctrl-C (SIGINT or SIGTERM) stopped `rewind recover` (or a request command waiting for its run, or `rewind check`) at once, while it was closing its engine. A first one ends the wait with the report and `unsettled`.
  */
 export const EXIT_CODES = {
   ok: 0,
@@ -43,5 +43,6 @@ Exit codes:
   4  conflict: the run's status does not allow it, or its journal cannot be trusted
   5  store unavailable: cannot open or read the store
   6  violation: rewind check found a broken case, or --auto-verify found effects left
-  7  unsettled: recorded, but the run did not settle as asked before --timeout (or Ctrl-C)
+  7  unsettled: recorded, but the run did not settle as asked before --timeout (or Ctrl-C);
+     or rewind check stopped by Ctrl-C before its last case
 130  interrupted: a second Ctrl-C stopped rewind at once while it closed its engine`;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckReport } from '../../src/saga/index.js';
+import { EXIT_CODES } from '../../src/cli/index.js';
 import { rewind, useTempDir } from './helpers.js';
+import { rewindInChild, until } from './signals.js';
 
 const tmp = useTempDir('check');
 const MODULE = 'test/fixtures/cli/check-sagas.ts';
@@ -43,6 +45,21 @@ describe('rewind check', () => {
     expect(replay.stdout).toMatch(/^check of saga careless v1: 1 case\(s\), \d+ violation\(s\)\n/);
     expect(replay.stdout).toMatch(/\nviolation in fail-compensation:charge: .+\n {2}- .*nothing to refund/);
     expect(replay.stdout).toContain(`\n  replay: rewind check ${MODULE}#careless --input '${input}' --case fail-compensation:charge`);
+  });
+
+  it('stops after the case running on Ctrl-C, prints the cases so far and exits 7', async () => {
+    const input = JSON.stringify({ ledger: tmp.path('stopped.json') });
+    const { child, out, exited } = rewindInChild(['check', `${MODULE}#sound`, '--input', input], process.cwd());
+    await until('the second case to end', () => out.stderr.includes(': case 2 '));
+    child.kill('SIGINT');
+    expect(await exited).toBe(EXIT_CODES.unsettled);
+    const ran = Number(/^check of saga sound v1: (\d+) case\(s\), 0 violation\(s\), stopped before the last case\n/.exec(out.stdout)?.[1]);
+    expect(ran).toBeGreaterThanOrEqual(2);
+    const full = await rewind(['check', `${MODULE}#sound`, '--input', JSON.stringify({ ledger: tmp.path('full.json') }), '--json']);
+    expect(ran).toBeLessThan((JSON.parse(full.stdout) as CheckReport).cases.length);
+    expect(out.stdout.split('\n').filter((line) => /^ {2}\S+ +\S+ +ok$/.test(line))).toHaveLength(ran);
+    expect(out.stderr).toContain('rewind: SIGINT: stopping after the case running now. Press Ctrl-C again to stop at once.\n');
+    expect(out.stderr).toMatch(new RegExp(`rewind: SIGINT stopped the check of saga "sound" after ${ran} case\\(s\\), with no violation among them\\. Run rewind check \\S+#sound --input '.+' again for the rest\\n$`));
   });
 
   it('refuses what is not a saga definition (exit 2), a missing export or module (exit 3) and an unknown case (exit 2)', async () => {

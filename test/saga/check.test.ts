@@ -162,6 +162,24 @@ describe('checkSaga', () => {
     expect(past.cases).toMatchObject([{ status: 'error', violations: [expect.stringMatching(/made only 4 journal appends, so there is no append 40/)] }]);
   });
 
+  it('stops starting cases once its signal aborts, and says it stopped; refuses a signal that is not an AbortSignal', async () => {
+    const stopping = new AbortController();
+    const seen: string[] = [];
+    const report = await checkSaga(payAndShip(new Ledger()), {
+      input,
+      signal: stopping.signal,
+      onCase: (c) => {
+        seen.push(c.id);
+        if (seen.length === 2) stopping.abort();
+      },
+    });
+    expect(report.cases.map((c) => c.id)).toEqual(['happy', 'fail-step:create-order']);
+    expect(report.stopped).toBe(true);
+    const whole = await checkSaga(payAndShip(new Ledger()), { input, only: 'happy', signal: new AbortController().signal });
+    expect(whole).toMatchObject({ stopped: false, cases: [{ id: 'happy', status: 'completed' }] });
+    await expect(checkSaga(payAndShip(new Ledger()), { signal: 'stop' as never })).rejects.toThrow(/options.signal/);
+  });
+
   it('removes its scratch store when it is done', async () => {
     // A temporary directory of its own, so that nothing else running meanwhile is counted.
     const own = mkdtempSync(join(tmpdir(), 'rewind-check-test-'));

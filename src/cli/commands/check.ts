@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { checkSaga, type CheckCase, type CheckReport, type JsonValue, type SagaDefinition } from '../../saga/index.js';
 import { isDefinition } from '../config.js';
 import { CommandContext, type CliDeps } from '../context.js';
-import { CliNotFoundError, CliUsageError, ViolationError } from '../errors.js';
+import { CliNotFoundError, CliUsageError, UnsettledError, ViolationError } from '../errors.js';
+import { listenForStop } from '../interrupt.js';
 import { importModule } from '../module-loader.js';
 import { examples, parseDuration, parseJson } from '../options.js';
 import { paint, statusPaint, type Output } from '../output.js';
@@ -20,7 +21,8 @@ interface CheckOptions {
  * `rewind check <module>#<export>`: `checkSaga()` on the definition the module exports:
  * every step failed, every compensation failed, the process crashed at every journal append,
  * on a scratch store. Prints the cases as a matrix; exits 6 naming each broken case and the
- * command that replays it.
+ * command that replays it. Ctrl-C stops it after the case running: the cases so far are
+ * printed, and it exits 6 if one of them broke a guarantee, else 7.
  */
 export function registerCheck(program: Command, deps: CliDeps): void {
   program
@@ -42,18 +44,29 @@ export function registerCheck(program: Command, deps: CliDeps): void {
       const definition = await loadDefinition(ctx, target);
       const progress = options.json === true ? undefined : ctx.out;
       let n = 0;
-      const report = await checkSaga(definition, {
-        input: options.input as JsonValue | undefined,
-        only: options.case,
-        caseTimeout: options.timeout,
-        scratch: options.scratch,
-        onCase: (c) => {
-          n += 1;
-          const line = `checking ${definition.name} v${definition.version}: case ${n} ${c.id} ${c.violations.length === 0 ? 'ok' : 'VIOLATION'}`;
-          if (progress?.status !== undefined) progress.status(line);
-          else progress?.error(line);
-        },
-      });
+      // A first Ctrl-C lets the case running finish (its engines close, its store is removed)
+      // and reports the cases so far; a second one ends the process at once.
+      const stop = listenForStop(ctx.out, 'stopping after the case running now');
+      const stopping = new AbortController();
+      void stop.requested.then(() => stopping.abort());
+      let report: CheckReport;
+      try {
+        report = await checkSaga(definition, {
+          input: options.input as JsonValue | undefined,
+          only: options.case,
+          caseTimeout: options.timeout,
+          scratch: options.scratch,
+          signal: stopping.signal,
+          onCase: (c) => {
+            n += 1;
+            const line = `checking ${definition.name} v${definition.version}: case ${n} ${c.id} ${c.violations.length === 0 ? 'ok' : 'VIOLATION'}`;
+            if (progress?.status !== undefined) progress.status(line);
+            else progress?.error(line);
+          },
+        });
+      } finally {
+        stop[Symbol.dispose]();
+      }
       // The command that replays a case: the same target, input and scratch database.
       const replay = `rewind check ${target}${options.input === undefined ? '' : ` --input '${JSON.stringify(options.input)}'`}${options.scratch === undefined ? '' : ` --scratch ${options.scratch}`}`;
       if (options.json === true) ctx.out.line(JSON.stringify(report, null, 2));
@@ -63,6 +76,12 @@ export function registerCheck(program: Command, deps: CliDeps): void {
         throw new ViolationError({
           summary: `${broken.length} case(s) of saga "${report.saga}" broke a guarantee: ${broken.map((c) => c.id).join(', ')}. `
             + `Replay one with ${replay} --case ${broken[0]!.id}`,
+        });
+      }
+      if (report.stopped) {
+        throw new UnsettledError({
+          summary: `${stop.signal ?? 'A signal'} stopped the check of saga "${report.saga}" after ${report.cases.length} case(s), with no violation among them`,
+          fix: `Run ${replay} again for the rest`,
         });
       }
     });
@@ -98,7 +117,7 @@ function renderReport(out: Output, report: CheckReport, replay: string): string[
   const broken = report.cases.filter((c) => c.violations.length > 0);
   const noted = report.cases.filter((c) => c.violations.length === 0 && c.notes.length > 0);
   return [
-    `check of saga ${report.saga} v${report.version}: ${report.cases.length} case(s), ${report.violations} violation(s)`,
+    `check of saga ${report.saga} v${report.version}: ${report.cases.length} case(s), ${report.violations} violation(s)${report.stopped ? ', stopped before the last case' : ''}`,
     ...table(out, ['CASE', 'STATUS', 'RESULT'], rows).map((line) => `  ${line}`),
     ...broken.flatMap((c) => renderViolation(out, c, replay)),
     ...noted.flatMap((c) => ['', `${paint(out, 'yellow', 'note')} on ${paint(out, 'bold', c.id)}: ${c.description}`, ...c.notes.map((n) => `  - ${n}`)]),

@@ -38,6 +38,12 @@ export interface CheckOptions {
    * case runs on a temporary SQLite file.
    */
   readonly scratch?: string | undefined;
+  /**
+   * Stops the check early: once it aborts, no case starts; the case running finishes (its
+   * engines closed, its store dropped), and the report holds the cases that ran, with
+   * `stopped` set.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** One case of a check: what was done, how the run ended, and what broke. */
@@ -69,6 +75,8 @@ export interface CheckReport {
   readonly cases: CheckCase[];
   /** The number of violations over all cases: 0 when the saga kept every guarantee. */
   readonly violations: number;
+  /** True when `signal` stopped the check before its last case: `cases` is then a prefix of them. */
+  readonly stopped: boolean;
 }
 
 /**
@@ -127,7 +135,7 @@ export interface CheckReport {
  *
  * @throws {@link InvalidArgumentError} when `definition` is not a saga definition, `input`
  * is not JSON, `only` is not a case id of this definition, or an option is not valid
- * (`scratch` not a `postgres://` URL).
+ * (`scratch` not a `postgres://` URL, `signal` not an `AbortSignal`).
  * @throws {@link StoreDriverMissingError} when `scratch` is given and `pg` is not installed.
  */
 export async function checkSaga(definition: SagaDefinition, options: CheckOptions = {}): Promise<CheckReport> {
@@ -139,6 +147,11 @@ export async function checkSaga(definition: SagaDefinition, options: CheckOption
   if (onCase !== undefined && typeof onCase !== 'function') throw new InvalidArgumentError({ path: 'options.onCase', expected: 'a function', got: onCase });
   const timeoutMs = toMillis(options.caseTimeout ?? '10s', 'options.caseTimeout');
   const only = options.only === undefined ? undefined : parseCaseId(definition, options.only);
+  const signal = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError({ path: 'options.signal', expected: 'an AbortSignal', got: signal });
+  let stopped = false;
+  // True when the next case may run; once the signal has aborted, the check is stopped.
+  const go = (): boolean => !(stopped ||= signal?.aborted === true);
 
   const prefix = `check-${randomUUID().slice(0, 8)}`;
   const stores = await openScratchStores(options.scratch, prefix);
@@ -154,19 +167,26 @@ export async function checkSaga(definition: SagaDefinition, options: CheckOption
   };
   try {
     if (only !== undefined) {
-      await run(only);
+      if (go()) await run(only);
     } else {
       const paths: { readonly path: CheckPath; readonly appends: number }[] = [];
       for (const spec of baseCases(definition)) {
+        if (!go()) break;
         const outcome = await run(spec);
         if (spec.kind === 'happy' || spec.kind === 'fail-step' || spec.kind === 'revert') paths.push({ path: spec, appends: outcome.appends });
       }
       for (const { path, appends } of paths) {
-        for (let after = 1; after <= appends; after++) await run({ kind: 'crash', path, after });
+        for (let after = 1; after <= appends && go(); after++) await run({ kind: 'crash', path, after });
       }
     }
   } finally {
     await stores.close();
   }
-  return { saga: definition.name, version: definition.version, cases, violations: cases.reduce((sum, c) => sum + c.violations.length, 0) };
+  return {
+    saga: definition.name,
+    version: definition.version,
+    cases,
+    violations: cases.reduce((sum, c) => sum + c.violations.length, 0),
+    stopped,
+  };
 }
