@@ -29,6 +29,7 @@ interface SagaSettings {
   readonly version: number;
   readonly retry: ResolvedRetryPolicy;
   readonly compensationRetry: ResolvedRetryPolicy;
+  readonly compensationTimeoutMs: number | undefined;
 }
 
 /** What `.step()`/`.tcc()` returns: the grown saga, or a compile-time error type. */
@@ -43,8 +44,8 @@ type Grown<Input, Steps extends StepTypeMap, Name extends string, Output, Upstre
 type AfterNames<Steps extends StepTypeMap> = readonly (keyof Steps & string)[];
 
 /** The options of `.step()` listed in messages; `transactional` is known too, see `#add`. */
-const STEP_OPTIONS = ['after', 'run', 'compensate', 'timeout', 'retry', 'compensationRetry', 'verify'] as const;
-const TCC_OPTIONS = ['after', 'try', 'confirm', 'cancel', 'timeout', 'retry', 'compensationRetry', 'verify'] as const;
+const STEP_OPTIONS = ['after', 'run', 'compensate', 'timeout', 'retry', 'compensationRetry', 'compensationTimeout', 'verify'] as const;
+const TCC_OPTIONS = ['after', 'try', 'confirm', 'cancel', 'timeout', 'retry', 'compensationRetry', 'compensationTimeout', 'verify'] as const;
 
 /**
  * A saga definition: named, versioned steps with compensations, forming a DAG. Build one
@@ -166,9 +167,10 @@ export class Saga<Input = JsonValue, Steps extends StepTypeMap = Record<never, n
       transactionalCompensate: undo.transactional as StepDefinition['transactionalCompensate'],
       confirm: (kind === 'tcc' ? fn('confirm', true) : undefined) as StepDefinition['confirm'],
       verify: fn('verify', false) as StepDefinition['verify'],
-      timeoutMs: this.#timeout(options['timeout'], path),
+      timeoutMs: positiveDuration(options['timeout'], saga, `${path} timeout`),
       retry: resolveRetryPolicy(options['retry'], this.#settings.retry, saga, `${path} retry`),
       compensationRetry: resolveRetryPolicy(options['compensationRetry'], this.#settings.compensationRetry, saga, `${path} compensationRetry`),
+      compensationTimeoutMs: positiveDuration(options['compensationTimeout'], saga, `${path} compensationTimeout`) ?? this.#settings.compensationTimeoutMs,
     });
     this.#assertTransactionsOrdered(step, path);
     return new Saga(this.#settings, [...this.steps, step]);
@@ -215,14 +217,14 @@ export class Saga<Input = JsonValue, Steps extends StepTypeMap = Record<never, n
     return Object.freeze([...(value as string[])]);
   }
 
-  #timeout(value: unknown, path: string): number | undefined {
-    if (value === undefined) return undefined;
-    const ms = durationMs(value, this.name, `${path} timeout`);
-    if (ms === 0) {
-      throw new SagaDefinitionError({ saga: this.name, path: `${path} timeout`, expected: 'a duration > 0 such as "2s"', got: value });
-    }
-    return ms;
-  }
+}
+
+/** A duration option that must be > 0 when given, in ms; `undefined` when left out. */
+function positiveDuration(value: unknown, saga: string, path: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = durationMs(value, saga, path);
+  if (ms === 0) throw new SagaDefinitionError({ saga, path, expected: 'a duration > 0 such as "2s"', got: value });
+  return ms;
 }
 
 type StepFunction = (ctx: never) => Promise<unknown>;
@@ -302,15 +304,16 @@ function usesTransaction(step: StepDefinition): boolean {
  * ```
  *
  * @throws {@link SagaDefinitionError} when the name is empty, the version is not a positive
- * integer, or `retry`/`compensationRetry` are invalid.
+ * integer, `retry`/`compensationRetry` are invalid, or `compensationTimeout` is not a
+ * duration > 0.
  */
 export function saga<Input = JsonValue>(name: string & InputMustBeJson<Input>, options: SagaOptions = {}): Saga<Input> {
   if (typeof name !== 'string' || name.trim() === '') {
     throw new SagaDefinitionError({ saga: String(name), path: 'saga name', expected: 'a non-empty string', got: name });
   }
   const path = `saga "${name}"`;
-  const checked = expectObject(options, name, `${path} options`, 'saga options { version?, retry?, compensationRetry? }');
-  refuseUnknownKeys(checked, ['version', 'retry', 'compensationRetry'], name, path);
+  const checked = expectObject(options, name, `${path} options`, 'saga options { version?, retry?, compensationRetry?, compensationTimeout? }');
+  refuseUnknownKeys(checked, ['version', 'retry', 'compensationRetry', 'compensationTimeout'], name, path);
   const version = checked['version'] ?? 1;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
     throw new SagaDefinitionError({ saga: name, path: `${path} version`, expected: 'an integer >= 1', got: version });
@@ -320,6 +323,7 @@ export function saga<Input = JsonValue>(name: string & InputMustBeJson<Input>, o
     version,
     retry: resolveRetryPolicy(checked['retry'], DEFAULT_STEP_RETRY, name, `${path} retry`),
     compensationRetry: resolveRetryPolicy(checked['compensationRetry'], DEFAULT_COMPENSATION_RETRY, name, `${path} compensationRetry`),
+    compensationTimeoutMs: positiveDuration(checked['compensationTimeout'], name, `${path} compensationTimeout`),
   });
   return new Saga<Input>(settings, []);
 }

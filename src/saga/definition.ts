@@ -64,6 +64,8 @@ export interface StepDefinition {
   readonly retry: ResolvedRetryPolicy;
   /** The retry policy of `compensate` (`cancel`) and of a TCC step's `confirm`. */
   readonly compensationRetry: ResolvedRetryPolicy;
+  /** How long one attempt of `compensate` (`cancel`) or `confirm` may take before its signal aborts; `undefined`: no limit. */
+  readonly compensationTimeoutMs: number | undefined;
 }
 
 /** A validated saga definition, as `plan` and the engine read it. */

@@ -85,6 +85,8 @@ export interface SagaOptions {
   readonly retry?: RetryOptions | undefined;
   /** The retry policy of every compensation and confirmation, unless the step sets its own. */
   readonly compensationRetry?: RetryOptions | undefined;
+  /** How long one attempt of every compensation and confirmation may take, unless the step sets its own (see the step's `compensationTimeout`). */
+  readonly compensationTimeout?: Duration | undefined;
 }
 
 /**

@@ -57,8 +57,8 @@ export interface CallSettings {
 /**
  * Starts `action`'s call. A step's run (try) gets a child scope with the step's timeout;
  * a confirmation or compensation runs in `scope.shield()`, so that the cancel or deadline
- * that made the run compensate does not abort it (only the engine's close does, through
- * `abort`). Compensations go through the saga's circuit breaker. The function runs with
+ * that made the run compensate does not abort it (only its own `compensationTimeout` and
+ * the engine's close do, the latter through `abort`). Compensations go through the saga's circuit breaker. The function runs with
  * the call's span active, so the spans it starts are children of it.
  */
 export function launchCall(action: CallAction, settings: CallSettings): LaunchedCall {
@@ -108,7 +108,7 @@ export function launchCall(action: CallAction, settings: CallSettings): Launched
   const label = `${action.type}:${action.step}`;
   const running = action.type === 'start-step'
     ? settings.scope.run(invoke, { name: label, timeout: step.timeoutMs })
-    : settings.scope.shield(invoke, { name: label });
+    : settings.scope.shield(invoke, { name: label, timeout: step.compensationTimeoutMs });
   const exclusive = (action.type === 'start-step' && step.transactional !== undefined)
     || (action.type === 'compensate' && step.transactionalCompensate !== undefined);
   return {
@@ -186,8 +186,8 @@ async function callIn<C>(active: Context, step: StepDefinition, fn: (ctx: C) => 
  * Settles with `work`, except once `signal` has aborted: then it rejects with the signal's
  * reason as soon as `work` settles, or `graceMs` later if it does not, so that a function
  * that ignores its signal cannot hold the run forever. A success after the abort counts as
- * a success only when `lateSuccessCounts` (confirmations and compensations, aborted only by
- * the engine's close: their effect is done). A step's run that succeeds after its timeout
+ * a success only when `lateSuccessCounts` (confirmations and compensations, aborted by the
+ * engine's close or their own timeout: their effect is done). A step's run that succeeds after its timeout
  * still failed: the timeout is part of its contract.
  */
 function settleWithin(work: Promise<unknown>, signal: AbortSignal, graceMs: number, lateSuccessCounts: boolean): Promise<unknown> {

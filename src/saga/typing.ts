@@ -70,6 +70,15 @@ interface CommonSpec<Input, Outputs, Output, After> {
    */
   readonly compensationRetry?: RetryOptions | undefined;
   /**
+   * How long one attempt of the step's compensation (a TCC step's cancel and confirm) may
+   * take: past it the attempt's signal aborts, and unless it then settles within the
+   * engine's `abortGrace` it counts as failed (a success within the grace counts: the
+   * effect is undone). A compensation that hangs then goes through its retries and, past
+   * them, leaves the run stuck for an operator, instead of holding it forever.
+   * @default the saga's `compensationTimeout`, else no limit
+   */
+  readonly compensationTimeout?: Duration | undefined;
+  /**
    * Checks whether the step's effect is in place: `true` (or `[]`) if it is, otherwise
    * `false` or the list of what differs. Used by checks after a revert.
    */
