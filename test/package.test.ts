@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   exports: Record<string, unknown>;
@@ -28,6 +29,24 @@ describe('the built package', () => {
       console.log(JSON.stringify(out));`;
     const counts = JSON.parse(runInChild(code)) as Record<string, number>;
     for (const sub of subpaths) expect(counts[sub], sub).toBeGreaterThan(0);
+  });
+
+  it('ships the TypeScript sources its source and declaration maps point to, so go-to-definition lands in them', () => {
+    const root = new URL('..', import.meta.url);
+    // Scripts off: the pack would run prepare and build again; the tests run on a fresh build.
+    const listing = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const shipped = new Set((JSON.parse(listing) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path));
+    const maps = [...shipped].filter((path) => path.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(10);
+    const missing: string[] = [];
+    for (const map of maps) {
+      const { sources } = JSON.parse(readFileSync(new URL(map, root), 'utf8')) as { sources: string[] };
+      for (const source of sources) {
+        const path = posix.normalize(posix.join(posix.dirname(map), source));
+        if (!shipped.has(path)) missing.push(`${map} -> ${path}`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 
   it('loads no database driver when rewind is imported', () => {
