@@ -117,10 +117,11 @@ export interface CheckReport {
  * Transactional steps need a store with transactions: pass `scratch` (a PostgreSQL
  * database) to check them. A transactional step's success, appended with its writes in one
  * transaction, is a crash point like any other append: there the step's function runs and
- * makes its writes, and the process dies before the commit, so they are rolled back. On the default SQLite scratch store such runs cannot start, and each case
- * reports `error` saying so. On PostgreSQL the engines are workers: the engine left by a
- * crash case releases its lease as it closes, so the second one takes the run over at once
- * rather than after the lease's time to live.
+ * makes its writes, and the process dies before the commit, so they are rolled back. On
+ * the default SQLite scratch store such runs cannot start, and each case reports `error`
+ * saying so. On PostgreSQL the engines are workers: the engine left by a crash case
+ * releases its lease as it closes, so the second one takes the run over at once rather than
+ * after the lease's time to live.
  *
  * Retries run with no backoff and the compensation circuit breaker is off. Outcomes are
  * handed to the engine one at a time, so a case id names the same interleaving each time
