@@ -59,8 +59,11 @@ export function describeCase(definition: SagaDefinition, spec: CheckCaseSpec): s
       return `step "${spec.step}" fails all ${definition.getStep(spec.step)?.retry.attempts ?? '?'} attempts; the run must compensate every step that started`;
     case 'revert':
       return 'every step succeeds, then an operator reverts the completed run; it must compensate every step, in reverse order'
-    case 'fail-compensation':
-      return `step "${spec.trigger}" fails for good, and the compensation of "${spec.step}" fails every attempt after doing its work; the run must go stuck on it, then end compensated after an operator's retry`;
+    case 'fail-compensation': {
+      // A transactional compensation's writes commit with its outcome, so a failure rolls them back.
+      const work = definition.getStep(spec.step)?.transactionalCompensate === undefined ? 'after doing its work' : 'after its writes, which roll back';
+      return `step "${spec.trigger}" fails for good, and the compensation of "${spec.step}" fails every attempt ${work}; the run must go stuck on it, then end compensated after an operator's retry`;
+    }
     case 'fail-confirm':
       return `every step succeeds, and the confirm of TCC step "${spec.step}" fails every attempt after doing its work; the run must go stuck on it, then complete after an operator's retry`;
     case 'crash': {
