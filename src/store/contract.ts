@@ -102,7 +102,7 @@ export interface StoreCoordination {
   /** See `JournalCoordination.release`. */
   release(leases: readonly Lease[]): Promise<void>;
   /** See `JournalCoordination.onWork`. */
-  onWork(listener: () => void): Disposable;
+  onWork(listener: (stream: string | undefined) => void): Disposable;
   /**
    * Begins a transaction, runs `build`, then appends the records it returns as one
    * {@link AppendRequest} (`expectedSeq` and `lease` checked as in a batch, with the work

@@ -117,9 +117,12 @@ export interface JournalCoordination {
   /**
    * Calls `listener` soon after work may have become claimable anywhere in the store (a new
    * open stream, a release, a wake-up time set), so idle workers need not poll tightly.
-   * Delivery is best effort: workers still poll as a fallback.
+   * When an append opened the work, `stream` names it, so the worker holding that stream
+   * learns that another process wrote to it (a request such as a cancel); it is `undefined`
+   * for a release and when the store cannot say. Delivery is best effort: workers still
+   * poll as a fallback.
    */
-  onWork(listener: () => void): Disposable;
+  onWork(listener: (stream: string | undefined) => void): Disposable;
   /**
    * Runs `build` in a database transaction and appends the records it returns to `stream`
    * in the same transaction: the writes `build` made commit if and only if the records do.

@@ -60,7 +60,7 @@ export class RuntimeCoordination implements JournalCoordination {
     return this.#host.track(this.#store.release(checked));
   }
 
-  onWork(listener: () => void): Disposable {
+  onWork(listener: (stream: string | undefined) => void): Disposable {
     this.#host.assertOpen('listen for work');
     if (typeof listener !== 'function') throw new InvalidArgumentError({ path: 'listener', expected: 'a function', got: listener });
     return this.#store.onWork(listener);

@@ -208,6 +208,32 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
     await close();
   });
 
+  it('onWork names the stream whose work an append opened, by either write path, and none for a release', async () => {
+    const { journals, close } = await workers(2);
+    const [a, b] = [journals[0]!, journals[1]!];
+    const heard: (string | undefined)[] = [];
+    const subscription = coord(a).onWork((stream) => heard.push(stream));
+    await sleep(200); // LISTEN is issued in the background
+    heard.length = 0;
+    // Conditional appends to distinct streams go in one statement; an unconditional one goes stepwise.
+    await Promise.all([
+      b.append('opened-1', [{ type: 'x' }], { expectedSeq: 0, work: { state: 'open' } }),
+      b.append('opened-2', [{ type: 'x' }], { expectedSeq: 0, work: { state: 'open' } }),
+    ]);
+    await b.append('opened-3', [{ type: 'x' }], { work: { state: 'open' } });
+    // A name too long for a notification's payload still wakes, without it.
+    await b.append(`long-${'x'.repeat(8000)}`, [{ type: 'x' }], { expectedSeq: 0, work: { state: 'open' } });
+    await until(() => heard.length >= 4, 5000, 'four wake-ups');
+    expect(heard.slice(0, 4).sort()).toEqual(['opened-1', 'opened-2', 'opened-3', undefined]);
+    const [lease] = await coord(b).claim({ owner: 'b', prefix: 'opened-1', limit: 1, ttlMs: MINUTE });
+    heard.length = 0;
+    await coord(b).release([lease!]);
+    await until(() => heard.length >= 1, 5000, 'the release wake-up');
+    expect(heard).toEqual([undefined]);
+    subscription.dispose();
+    await close();
+  });
+
   it('onWork wakes a listener for work opened before its LISTEN took effect', async () => {
     const { journals, close } = await workers(2);
     const [a, b] = [journals[0]!, journals[1]!];

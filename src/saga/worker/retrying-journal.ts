@@ -165,7 +165,7 @@ class RetryingCoordination implements JournalCoordination {
     return this.#journal.retry(() => this.#inner.release(leases));
   }
 
-  onWork(listener: () => void): Disposable {
+  onWork(listener: (stream: string | undefined) => void): Disposable {
     return this.#inner.onWork(listener);
   }
 

@@ -49,6 +49,12 @@ interface VerdictRow {
   readonly expires_ms: string | null;
 }
 
+/**
+ * The longest stream name a wake-up carries: PostgreSQL refuses a payload of 8000 bytes or
+ * more, and the append must not fail for a long name; a longer one wakes without it.
+ */
+export const MAX_PAYLOAD_BYTES = 7999;
+
 function statement(names: PgNames): string {
   return `WITH req AS MATERIALIZED (
       SELECT * FROM unnest($1::text[], $2::int8[], $3::int8[], $4::text[], $5::timestamptz[], $6::int8[],
@@ -109,8 +115,8 @@ function statement(names: PgNames): string {
       RETURNING w.stream, w.owner, w.token::text AS token, (extract(epoch FROM w.expires_at) * 1000)::int8::text AS expires_ms
     ),
     woken AS (
-      SELECT pg_notify($16, '') FROM verdict v
-       WHERE v.status = 'appended' AND v.work_state = 'open' AND v.claim_owner IS NULL LIMIT 1
+      SELECT pg_notify($16, CASE WHEN octet_length(v.stream) <= ${MAX_PAYLOAD_BYTES} THEN v.stream ELSE '' END) FROM verdict v
+       WHERE v.status = 'appended' AND v.work_state = 'open' AND v.claim_owner IS NULL
     )
     SELECT v.i::text AS i, v.status, v.actual_seq::text AS actual_seq, v.current_token::text AS current_token, v.current_owner,
            v.stream, k.owner, k.token, k.expires_ms

@@ -15,7 +15,7 @@ import type { AppendOutcome, AppendRequest } from '../contract.js';
 import type { Lease } from '../coordination.js';
 import type { PgPoolClient } from './pg-driver-types.js';
 import type { PgNames } from './pg-names.js';
-import { appendInOneStatement, fitsOneStatement } from './pg-append-one.js';
+import { appendInOneStatement, fitsOneStatement, MAX_PAYLOAD_BYTES } from './pg-append-one.js';
 import { prepared } from './pg-prepared.js';
 import { writeWork, type WorkRow } from './pg-work-write.js';
 
@@ -37,7 +37,7 @@ interface StreamState {
  * Appends `requests` in the transaction open on `client`, in order (a request sees those
  * before it), and returns one outcome per request. A request whose `expectedSeq` does not
  * match, or whose lease is not current, writes nothing. When an append opens work others may
- * claim, the wake-up (`NOTIFY`) goes out with the transaction, so only if it commits. A batch
+ * claim, the wake-up (`NOTIFY`, naming the stream) goes out with the transaction, so only if it commits. A batch
  * that fits one statement goes in one (`pg-append-one.ts`). Throws the driver's error,
  * unclassified; the caller rolls back.
  */
@@ -93,8 +93,14 @@ export async function appendStepwise(
   }
   await saveStreams(client, names, streams);
   const leases = await writeWork(client, names, requests, outcomes);
-  if (requests.some((r, i) => r.work?.state === 'open' && r.work.claimFor === undefined && outcomes[i]?.status === 'appended')) {
-    await client.query('SELECT pg_notify($1, $2)', [names.channel, '']);
+  const opened = requests.filter((r, i) => r.work?.state === 'open' && r.work.claimFor === undefined && outcomes[i]?.status === 'appended');
+  if (opened.length > 0) {
+    await client.query(
+      prepared(`SELECT pg_notify($1, CASE WHEN octet_length(s) <= ${MAX_PAYLOAD_BYTES} THEN s ELSE '' END) FROM unnest($2::text[]) AS s`, [
+        names.channel,
+        [...new Set(opened.map((r) => r.stream))],
+      ]),
+    );
   }
   return outcomes.map((outcome, i) => {
     const lease = leases.get(i);

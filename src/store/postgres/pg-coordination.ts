@@ -106,7 +106,7 @@ export class PgCoordination implements StoreCoordination {
     await connections.run('release leases', (client) => client.query(prepared(sql, [...leaseParams(leases), names.channel])));
   }
 
-  onWork(listener: () => void): Disposable {
+  onWork(listener: (stream: string | undefined) => void): Disposable {
     return this.#context().listener.subscribe(listener);
   }
 

@@ -20,7 +20,7 @@ const MAX_RETRY_MS = 5000;
 export class WorkListener {
   readonly #pool: PgPool;
   readonly #channel: string;
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners = new Set<(stream: string | undefined) => void>();
   #client: Connection | undefined;
   #connecting = false;
   #retryMs = FIRST_RETRY_MS;
@@ -32,10 +32,14 @@ export class WorkListener {
     this.#channel = channel;
   }
 
-  /** Calls `listener` on every wake-up until the returned handle is disposed. */
-  subscribe(listener: () => void): Disposable {
+  /**
+   * Calls `listener` on every wake-up until the returned handle is disposed, with the stream
+   * whose work opened when the notification names one (`undefined` for a release, or the
+   * wake-up after `LISTEN` took effect).
+   */
+  subscribe(listener: (stream: string | undefined) => void): Disposable {
     // Wrapped, so the same function subscribed twice is two subscriptions.
-    const entry = (): void => listener();
+    const entry = (stream: string | undefined): void => listener(stream);
     this.#listeners.add(entry);
     this.#ensureConnected();
     const dispose = (): void => {
@@ -68,7 +72,7 @@ export class WorkListener {
       this.#retryLater();
       return;
     }
-    const connection = new Connection(client, this.#channel, () => this.#emit(), () => {
+    const connection = new Connection(client, this.#channel, (stream) => this.#emit(stream), () => {
       if (this.#client === connection) this.#client = undefined;
       this.#retryLater();
     });
@@ -85,7 +89,7 @@ export class WorkListener {
     this.#client = connection;
     this.#retryMs = FIRST_RETRY_MS;
     // Notifications sent before LISTEN took effect were missed: wake everyone once.
-    this.#emit();
+    this.#emit(undefined);
   }
 
   #retryLater(): void {
@@ -107,10 +111,10 @@ export class WorkListener {
     connection?.drop();
   }
 
-  #emit(): void {
+  #emit(stream: string | undefined): void {
     for (const listener of this.#listeners) {
       try {
-        listener();
+        listener(stream);
       } catch (error) {
         // One listener's failure must not starve the others; it surfaces on a later tick.
         queueMicrotask(() => {
@@ -130,12 +134,12 @@ class Connection {
   readonly #onNotification: (message: PgNotification) => void;
   #done = false;
 
-  constructor(client: PgPoolClient, channel: string, onNotify: () => void, onLost: () => void) {
+  constructor(client: PgPoolClient, channel: string, onNotify: (stream: string | undefined) => void, onLost: () => void) {
     this.#client = client;
     this.#channel = channel;
     this.#onLost = onLost;
     this.#onNotification = (message) => {
-      if (message.channel === this.#channel) onNotify();
+      if (message.channel === this.#channel) onNotify(message.payload === undefined || message.payload === '' ? undefined : message.payload);
     };
     client.on('error', this.#onError);
     client.on('notification', this.#onNotification);
