@@ -220,7 +220,9 @@ export class SagaEngine implements RunSource {
    * Asks to cancel run `runId`: appends `cancel-requested` (checked against the run's state
    * first). A run that has not committed compensates: its running steps see their signal
    * abort, then every started step is compensated. A committed run (confirming) finishes;
-   * the request is recorded only. Resolves with the state after the request.
+   * the request is recorded only. Resolves with the state after the request. On PostgreSQL,
+   * for a run another worker drives, that worker hears of the request through the store's
+   * wake-up and aborts the run's steps there (if the wake-up is lost, at the run's next append).
    *
    * @throws {@link RunNotFoundError} when no run has this id.
    * @throws {@link RunStatusError} when the run has ended.

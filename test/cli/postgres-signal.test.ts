@@ -40,9 +40,8 @@ describe.skipIf(PG_URL === undefined)('rewind cancel on PostgreSQL stopped with 
     await restingPatient(url, 'pg-1', book);
 
     const { child, out, exited } = rewindInChild(['cancel', 'pg-1', '--reason', 'customer left', '--store', url, '--config', PATIENT_CONFIG], tmp.dir);
-    // The service opens once the request is recorded: a worker driving the run would read
-    // another process's request only at its next append, after the step in flight ends (see
-    // src/saga/worker/remote-requests.ts), and the patient's step does not end by itself.
+    // The service opens once the request is recorded, so that the run it takes up is already
+    // compensating and its compensation (not an aborted step) is in flight at the signal.
     await until('the request to be recorded', () => out.stdout.includes('(recorded)\n'));
     const service = await openEngine({ store: url, sagas: [patient] });
     try {

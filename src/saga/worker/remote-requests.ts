@@ -5,8 +5,10 @@
  * up at once (a stuck run, a run waiting for a late retry, a completed run to revert).
  *
  * A worker driving the run meanwhile finds its next append in conflict; it then gives the
- * run up (see `saga-worker.ts`), and whoever claims it next reads the request. A conflict
- * here (the driving worker appended first) is answered by reading again and retrying.
+ * run up (see `saga-worker.ts`), and whoever claims it next reads the request. A cancel
+ * reaches it sooner: the wake-up of the reopened work names the run, and the driving worker
+ * aborts the run's running calls at once (see `foreign-cancels.ts`). A conflict here (the
+ * driving worker appended first) is answered by reading again and retrying.
  *
  * @module
  */

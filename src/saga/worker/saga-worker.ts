@@ -35,6 +35,7 @@ import { isEnded, type RunOutcome } from '../run-outcome.js';
 import type { RunState } from '../state.js';
 import { ClaimLoop } from './claim-loop.js';
 import { ExecutorJournal } from './executor-journal.js';
+import { ForeignCancels } from './foreign-cancels.js';
 import type { DrivenRun, ExecutorCoordination, PlannedAppend } from './executor-hooks.js';
 import { Heartbeat, LeaseTable, runIdOf } from './lease-table.js';
 import { RemoteResults } from './remote-results.js';
@@ -94,6 +95,7 @@ export class SagaWorker implements ExecutorCoordination {
   #adopting = 0;
   /** Runs this worker is starting, counted from the room check until their opening append claimed them. */
   #opening = 0;
+  readonly #cancels: ForeignCancels;
 
   constructor(journal: RetryingJournal, coordination: JournalCoordination, options: ResolvedWorkerOptions, clock: () => number, graceMs: number, engine: WorkerEngine) {
     this.id = options.id;
@@ -116,10 +118,17 @@ export class SagaWorker implements ExecutorCoordination {
     });
     // Reading a run's journal is cheap next to a claim, and a caller waits on it: at least once a second.
     this.#results = new RemoteResults(journal, Math.min(options.pollIntervalMs, 1_000));
+    this.#cancels = new ForeignCancels({
+      driven: (runId) => (this.#table.has(runId) ? engine.driven(runId) : undefined),
+      read: (stream, fromSeq) => journal.read(stream, { fromSeq }),
+      onWork: (listener) => coordination.onWork(listener),
+      track: (work) => this.#track(work),
+    });
   }
 
   /** Starts taking runs up: claims once (resolves when that is done), then as work appears. */
   start(): Promise<void> {
+    this.#cancels.start();
     return this.#claims.start();
   }
 
@@ -170,6 +179,7 @@ export class SagaWorker implements ExecutorCoordination {
     const decision = workOf(append, this.id, this.#options.leaseTtlMs, now);
     this.#decisions.set(append, { ...decision, sentAt: now });
     if (append.opening) return { work: decision.work! };
+    this.#cancels.writing(run.runId, append.after.lastSeq);
     const lease = this.#table.get(run.runId);
     if (lease === undefined) {
       throw new CanceledError({ scope: runStream(run.runId), cause: this.#lostWhy.get(run.runId) ?? 'this worker no longer holds the run\'s lease' });
@@ -194,6 +204,7 @@ export class SagaWorker implements ExecutorCoordination {
     if (isEnded(append.after)) {
       // Its work is done: the append that marked it so ended the lease as well.
       this.#table.remove(run.runId);
+      this.#cancels.forget(run.runId);
       return;
     }
     if (decision?.giveUpUntil !== undefined) this.#giveUp(run, decision.giveUpUntil);
@@ -257,6 +268,12 @@ export class SagaWorker implements ExecutorCoordination {
     const why = this.#lostWhy.get(runId);
     this.#lostWhy.delete(runId);
     const lease = this.#table.remove(runId);
+    this.#cancels.forget(runId);
+    if (this.#cancels.takeInterrupted(runId)) {
+      // Stopped for a cancel from another process: no fault, and the run goes to whoever claims it.
+      if (lease !== undefined) this.#track(this.#releaseLater(lease));
+      return false;
+    }
     if (why !== undefined || isFencedWrite(error)) return true;
     if (lease !== undefined) this.#track(this.#releaseLater(lease));
     return !isRewindError(error, 'JOURNAL_CONFLICT') && !(error instanceof TransactionNotCommittedError);
@@ -267,6 +284,7 @@ export class SagaWorker implements ExecutorCoordination {
    * engine stopped its executors), so other workers take the runs over at once.
    */
   async close(closed: (runId: string) => Error): Promise<void> {
+    this.#cancels.stop();
     await this.#claims.stop();
     await this.#heartbeat.stop();
     this.calls.abandonAll(new Error('the engine is closing'));
@@ -333,6 +351,7 @@ export class SagaWorker implements ExecutorCoordination {
   /** Gives up `run` (it waits until `until`, or is stuck): stops it, releases its lease, and claims again when it is due. */
   #giveUp(run: DrivenRun, until: number): void {
     this.#engine.forget(run.runId, run);
+    this.#cancels.forget(run.runId);
     this.#track((async () => {
       await run.stop();
       const lease = this.#table.remove(run.runId);

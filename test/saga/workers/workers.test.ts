@@ -221,6 +221,38 @@ describe.skipIf(PG_URL === undefined)('saga engine as one of many workers on Pos
     expect(requester.faults).toEqual([]);
   });
 
+  it("a cancel from another worker aborts the signal of the step running in the driving worker at once, as a local cancel does", async () => {
+    const schema = freshSchema('workers');
+    const compensated: string[] = [];
+    let abortedAt: number | undefined;
+    // Ends only when its signal aborts (or after a minute): before, the driving worker saw the
+    // cancel only at the run's next append, so this step held the cancel for its whole run.
+    const def = saga('cancel-running', { retry: { attempts: 1 } })
+      .step('a', { run: () => Promise.resolve('a'), compensate: () => Promise.resolve(void compensated.push('a')) })
+      .step('b', {
+        run: async (ctx) => {
+          ctx.signal.addEventListener('abort', () => (abortedAt = Date.now()), { once: true });
+          await sleep(60_000, { signal: ctx.signal });
+        },
+        compensate: () => Promise.resolve(void compensated.push('b')),
+      });
+    const driver = await openEngine({ store: pgUrlWithSchema(schema), sagas: [def], worker: { id: 'w-driver' }, abortGrace: '100ms' });
+    engines.push(driver);
+    const driverFaults: EngineFault[] = [];
+    driver.onError((fault) => driverFaults.push(fault));
+    const requester = await worker(schema, { id: 'w-requester', pollInterval: '50ms' }, [def]);
+    await driver.start(def, null, { id: 'running' });
+    await until(async () => (await driver.get('running')).steps['b']?.forward?.status === 'running', 5_000, 'step b to start');
+    const canceledAt = Date.now();
+    await requester.engine.cancel('running', 'the customer left');
+    await until(() => abortedAt !== undefined, 3_000, "step b's signal to abort in the driving worker");
+    expect(abortedAt! - canceledAt).toBeLessThan(3_000);
+    expect(await requester.engine.result('running', { timeout: '10s' })).toMatchObject({ status: 'compensated', cause: { cause: 'cancel-requested' } });
+    expect(compensated.sort()).toEqual(['a', 'b']);
+    expect(driverFaults).toEqual([]);
+    expect(requester.faults).toEqual([]);
+  });
+
   it('reverts a run another worker completed: its work reopens without a lease, so a worker takes it up at once', async () => {
     const schema = freshSchema('workers');
     const undone: string[] = [];
