@@ -97,17 +97,20 @@ export async function drive(ctx: CommandContext, request: RunRequest, options: D
     const after = stopped ? await new SagaInspector(journal).get(runId) : await engine.get(runId);
     const followUp = settled && options.wait ? await request.then?.(engine, after) : undefined;
     report(ctx, after, options, followUp);
+    // On a store shared by workers, one of them takes the run up (the request reopened its
+    // work); a recovery from here would only compete with them.
+    const goesOn = journal.capabilities.multiProcess
+      ? `The workers on this store carry it on; follow it with rewind show ${runId}.`
+      : 'It goes on when an engine with its saga resumes it: rewind recover --config <file>, or the service restarting.';
     if (!options.wait) {
-      if (!options.json) ctx.out.line(paint(ctx.out, 'gray', `${why}: the run goes on when an engine with its saga resumes it (rewind recover).`));
+      if (!options.json) ctx.out.line(paint(ctx.out, 'gray', `${why}. ${goesOn}`));
       return;
     }
     if (followUp?.failure !== undefined) throw followUp.failure;
     if (!settled) {
       throw new UnsettledError({
         summary: `Run "${runId}" did not come to ${expected.join(' or ')}: ${why}`,
-        fix: after.status === 'stuck'
-          ? `See why with rewind show ${runId}; then rewind retry or rewind resolve.`
-          : 'It goes on when an engine with its saga resumes it: rewind recover --config <file>, or the service restarting.',
+        fix: after.status === 'stuck' ? `See why with rewind show ${runId}; then rewind retry or rewind resolve.` : goesOn,
       });
     }
   }, { sagas: options.wait }));
