@@ -3,10 +3,11 @@
  * engine, then carry the run on in this process until it settles (or `--timeout`, or
  * Ctrl-C), and report.
  *
- * Why this process drives the run: an engine is the only writer of the runs it holds, and
- * does not watch for records others append. After a request the run must be carried on by
- * an engine that has its saga's code, and the CLI's (with the config's sagas) is the one at
- * hand. With `--no-wait` the engine is opened without sagas, so it records the request and
+ * Why this process drives the run: on SQLite an engine is the only writer of the runs it
+ * holds, and does not watch for records others append. After a request the run must be
+ * carried on by an engine that has its saga's code, and the CLI's (with the config's sagas)
+ * is the one at hand. On PostgreSQL the CLI's engine claims nothing: the request reopens the
+ * run's work, a worker of the service takes it up, and the CLI follows the journal. With `--no-wait` the engine is opened without sagas, so it records the request and
  * calls nothing; the run goes on when an engine with its saga resumes it (`rewind recover`,
  * or the service restarting).
  *
