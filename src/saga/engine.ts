@@ -414,10 +414,14 @@ export class SagaEngine implements RunSource {
     await this.#untrusted.settled(runId);
   }
 
-  /** Moves a run whose journal cannot be trusted to stuck: a note in `stuck:<runId>`; see `quarantine.ts`. */
-  #distrust(runId: string, error: SagaJournalInconsistentError): Promise<void> {
+  /**
+   * Moves a run whose journal cannot be trusted to stuck: a note in `stuck:<runId>`; see
+   * `quarantine.ts`. A worker then marks its work done, since no engine resumes it.
+   */
+  async #distrust(runId: string, error: SagaJournalInconsistentError): Promise<void> {
     this.#runs.delete(runId);
-    return this.#untrusted.distrust(runId, error, (outcome) => this.#reports.settled(runId, outcome));
+    await this.#untrusted.distrust(runId, error, (outcome) => this.#reports.settled(runId, outcome));
+    await this.#worker?.finish(runId);
   }
 
   #fail(runId: string, error: unknown): void {

@@ -101,6 +101,8 @@ export interface StoreCoordination {
   renew(leases: readonly Lease[], ttlMs: number): Promise<RenewResult>;
   /** See `JournalCoordination.release`. */
   release(leases: readonly Lease[]): Promise<void>;
+  /** See `JournalCoordination.finish`. */
+  finish(leases: readonly Lease[]): Promise<void>;
   /** See `JournalCoordination.onWork`. */
   onWork(listener: (stream: string | undefined) => void): Disposable;
   /**

@@ -115,6 +115,14 @@ export interface JournalCoordination {
    */
   release(leases: readonly Lease[]): Promise<void>;
   /**
+   * Marks the work of the leased streams done and ends the leases, for those still held
+   * (others are ignored): work no worker should take up, such as a run whose journal cannot
+   * be trusted. Unlike `release`, nothing is woken and the streams are not claimable
+   * afterwards, until an append reopens their work. The token stays, so a holder is fenced.
+   * @throws {@link StoreUnavailableError}
+   */
+  finish(leases: readonly Lease[]): Promise<void>;
+  /**
    * Calls `listener` soon after work may have become claimable anywhere in the store (a new
    * open stream, a release, a wake-up time set), so idle workers need not poll tightly.
    * When an append opened the work, `stream` names it, so the worker holding that stream

@@ -60,6 +60,13 @@ export class RuntimeCoordination implements JournalCoordination {
     return this.#host.track(this.#store.release(checked));
   }
 
+  async finish(leases: readonly Lease[]): Promise<void> {
+    this.#host.assertOpen('finish work');
+    const checked = checkLeases(leases, 'leases');
+    if (checked.length === 0) return;
+    return this.#host.track(this.#store.finish(checked));
+  }
+
   onWork(listener: (stream: string | undefined) => void): Disposable {
     this.#host.assertOpen('listen for work');
     if (typeof listener !== 'function') throw new InvalidArgumentError({ path: 'listener', expected: 'a function', got: listener });

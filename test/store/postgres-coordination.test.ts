@@ -150,6 +150,29 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
     await close();
   });
 
+  it('finish marks the work done and ends the lease without waking anyone; an append that reopens the work makes it claimable again', async () => {
+    const { journals, close } = await workers(2);
+    const [a, b] = [journals[0]!, journals[1]!];
+    await openWork(a, 'f-', 1);
+    const [lease] = await coord(a).claim({ owner: 'a', prefix: 'f-', limit: 1, ttlMs: MINUTE });
+    let wakes = 0;
+    const subscription = coord(b).onWork(() => wakes++);
+    await sleep(200); // LISTEN is issued in the background
+    const listening = wakes;
+    await coord(a).finish([lease!]);
+    await coord(a).finish([lease!]); // a lease no longer held is ignored
+    expect(await coord(b).claim({ owner: 'b', prefix: 'f-', limit: 1, ttlMs: MINUTE })).toEqual([]);
+    await expect(a.append('f-0', [{ type: 'x' }], { lease: lease! })).rejects.toBeInstanceOf(FencedWriteError);
+    await sleep(200);
+    expect(wakes).toBe(listening);
+    // Reopened (as a request from an operator does): claimable at once, with a higher token.
+    await b.append('f-0', [{ type: 'x' }], { expectedSeq: 1, work: { state: 'open' } });
+    const [taken] = await coord(b).claim({ owner: 'b', prefix: 'f-', limit: 1, ttlMs: MINUTE });
+    expect(taken).toMatchObject({ stream: 'f-0', owner: 'b', token: 2 });
+    subscription.dispose();
+    await close();
+  });
+
   it('work due in the future is not claimable until it is due; done work is never claimed', async () => {
     const { journals, close } = await workers(1);
     const j = journals[0]!;

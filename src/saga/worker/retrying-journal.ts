@@ -165,6 +165,10 @@ class RetryingCoordination implements JournalCoordination {
     return this.#journal.retry(() => this.#inner.release(leases));
   }
 
+  finish(leases: readonly Lease[]): Promise<void> {
+    return this.#journal.retry(() => this.#inner.finish(leases));
+  }
+
   onWork(listener: (stream: string | undefined) => void): Disposable {
     return this.#inner.onWork(listener);
   }

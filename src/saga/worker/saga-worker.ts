@@ -316,9 +316,9 @@ export class SagaWorker implements ExecutorCoordination {
         return;
       }
       const loaded = await loadRun(this.#retrying, runId);
-      // An untrusted journal is noted stuck; its lease stays here, so no worker claims it
-      // again and again. So does an ended run's (its work should have been marked done).
-      if (loaded === undefined || (loaded.error === undefined && isEnded(loaded.state))) return;
+      // An ended run's work should have been marked done; an untrusted journal is noted stuck
+      // (see distrust). Either way no worker should take the run up again: its work is done.
+      if (loaded === undefined || (loaded.error === undefined && isEnded(loaded.state))) return await this.finish(runId);
       if (loaded.error !== undefined) await this.#engine.distrust(runId, loaded.error);
       else if (!this.#engine.registered(loaded.state)) await this.#passOver(lease, loaded.state);
       else this.#engine.adopt(loaded.state);
@@ -328,6 +328,18 @@ export class SagaWorker implements ExecutorCoordination {
     } finally {
       this.#adopting--;
     }
+  }
+
+  /**
+   * Marks run `runId`'s work done and ends its lease, if this worker holds it: a run whose
+   * journal cannot be trusted is never resumed by an engine, so no worker should hold it or
+   * claim it again. If the store cannot be reached the lease lapses instead, and whoever
+   * claims the run next finds the same.
+   */
+  async finish(runId: string): Promise<void> {
+    const lease = this.#table.remove(runId);
+    this.#cancels.forget(runId);
+    if (lease !== undefined) await this.#coordination.finish([lease]).catch(() => undefined);
   }
 
   /** Hands back a run this worker cannot drive (its saga version is not registered here); the release wakes the other workers. */

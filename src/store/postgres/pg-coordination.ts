@@ -106,6 +106,14 @@ export class PgCoordination implements StoreCoordination {
     await connections.run('release leases', (client) => client.query(prepared(sql, [...leaseParams(leases), names.channel])));
   }
 
+  async finish(leases: readonly Lease[]): Promise<void> {
+    const { names, connections } = this.#context();
+    const sql = `WITH held AS (${heldLeases(names)})
+      UPDATE ${names.work} AS w SET state = 'done', due_at = NULL, owner = NULL, expires_at = NULL
+        FROM held WHERE w.stream = held.stream`;
+    await connections.run('finish work', (client) => client.query(prepared(sql, leaseParams(leases))));
+  }
+
   onWork(listener: (stream: string | undefined) => void): Disposable {
     return this.#context().listener.subscribe(listener);
   }

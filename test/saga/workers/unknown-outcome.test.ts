@@ -88,6 +88,7 @@ describe.skipIf(PG_URL === undefined)('transactional commits whose acknowledgeme
       claim: (o) => coordination.claim(o),
       renew: (l, t) => coordination.renew(l, t),
       release: (l) => coordination.release(l),
+      finish: (l) => coordination.finish(l),
       onWork: (l) => coordination.onWork(l),
       appendInTransaction: wrap(coordination),
     };

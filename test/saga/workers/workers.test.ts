@@ -5,7 +5,8 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../../../src/scope/index.js';
-import { openEngine, saga, type EngineFault, type RunLease, type SagaEngine, type WorkerOptions } from '../../../src/saga/index.js';
+import { openEngine, QUARANTINE_STREAM_PREFIX, runStream, saga, type EngineFault, type RunLease, type SagaEngine, type WorkerOptions } from '../../../src/saga/index.js';
+import { openStore } from '../../../src/store/index.js';
 import { PG_URL, dropSchemas, freshSchema, noteSkipWithoutPg, pgUrlWithSchema } from '../../helpers/pg.js';
 import { journalOf } from '../engine/helpers.js';
 import { takeLease, until, workOf } from './pg-work.js';
@@ -251,6 +252,27 @@ describe.skipIf(PG_URL === undefined)('saga engine as one of many workers on Pos
     expect(compensated.sort()).toEqual(['a', 'b']);
     expect(driverFaults).toEqual([]);
     expect(requester.faults).toEqual([]);
+  });
+
+  it('marks the work of a run it cannot trust done: noted stuck once, then held and claimed by no worker', async () => {
+    const schema = freshSchema('workers');
+    const def = saga('anything').step('a', { run: () => Promise.resolve('a') });
+    // A journal whose first record is no saga event: no engine can resume it.
+    const raw = await openStore(pgUrlWithSchema(schema));
+    await raw.append(runStream('garbled'), [{ type: 'not-an-event', data: { x: 1 } }], { expectedSeq: 0, work: { state: 'open' } });
+    const first = await worker(schema, { id: 'w-first', pollInterval: '50ms' }, [def]);
+    await until(async () => (await workOf(schema, 'garbled'))?.state === 'done', 5_000, "the untrusted run's work to be marked done");
+    expect(await workOf(schema, 'garbled')).toMatchObject({ state: 'done', owner: null, expiresAt: null, token: 1 });
+    expect((await first.engine.list({ status: ['stuck'] })).map((r) => r.runId)).toEqual(['garbled']);
+    // Before, the first worker kept the lease until it closed; then the next one claimed the
+    // run, read it, and held it in turn.
+    await first.engine.close();
+    const second = await worker(schema, { id: 'w-second', pollInterval: '50ms' }, [def]);
+    await sleep(300);
+    expect(await workOf(schema, 'garbled')).toMatchObject({ state: 'done', owner: null, token: 1 });
+    expect(await raw.read(`${QUARANTINE_STREAM_PREFIX}garbled`)).toHaveLength(1);
+    expect(second.faults).toEqual([]);
+    await raw.close();
   });
 
   it('reverts a run another worker completed: its work reopens without a lease, so a worker takes it up at once', async () => {
