@@ -394,6 +394,7 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
       [() => c.renew([{ ...lease, token: 0 }], 10), 'leases[0].token'],
       [() => c.renew([lease], -1), 'ttlMs'],
       [() => c.release('x' as unknown as Lease[]), 'leases'],
+      [() => c.finish([{ ...lease, owner: '' }]), 'leases[0].owner'],
       [() => j.append('s', [{ type: 'x' }], { lease: { ...lease, stream: 't' } }), 'options.lease.stream'],
       [() => j.append('s', [{ type: 'x' }], { lease: { ...lease, expiresAt: 'soon' as unknown as Date } }), 'options.lease.expiresAt'],
       [() => j.append('s', [{ type: 'x' }], { work: { state: 'paused' as 'done' } }), 'options.work.state'],
@@ -416,6 +417,7 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
     await expect(c.claim({ owner: 'w', prefix: '', limit: 1, ttlMs: 1 })).rejects.toMatchObject({ code: 'STORE_CLOSED' });
     await expect(c.renew([lease], 10)).rejects.toMatchObject({ code: 'STORE_CLOSED' });
     await expect(c.release([lease])).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+    await expect(c.finish([lease])).rejects.toMatchObject({ code: 'STORE_CLOSED' });
     await expect(c.appendInTransaction('s', () => Promise.resolve([{ type: 'x' }]))).rejects.toMatchObject({ code: 'STORE_CLOSED' });
     expect(() => c.onWork(() => undefined)).toThrow(/closed/);
   });
