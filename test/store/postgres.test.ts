@@ -9,6 +9,20 @@ import { adminPool, dropSchemas, freshSchema, noteSkipWithoutPg, PG_URL, pgUrlWi
 import { describeJournalStoreContract } from './contract.suite.js';
 
 noteSkipWithoutPg('test/store/postgres.test.ts');
+
+/** A pool of one connection that records the text of every statement sent on it. */
+function recordingPool(options?: string): { pool: pg.Pool; texts: string[] } {
+  const pool = new pg.Pool({ connectionString: PG_URL, max: 1, ...(options === undefined ? {} : { options }) });
+  const texts: string[] = [];
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (config: unknown, ...rest: unknown[]) => unknown;
+    (client as { query: unknown }).query = (config: unknown, ...rest: unknown[]) => {
+      texts.push(typeof config === 'string' ? config : (config as { text: string }).text);
+      return query(config, ...rest);
+    };
+  });
+  return { pool, texts };
+}
 afterAll(dropSchemas);
 
 const openFresh = (options?: OpenStoreOptions) => openStore(pgUrlWithSchema(freshSchema('contract')), options);
@@ -145,15 +159,7 @@ describe.skipIf(!PG_URL)('PostgreSQL store', () => {
   });
 
   it('appends a batch of conditional appends to distinct streams in one statement, with no transaction around it', async () => {
-    const pool = new pg.Pool({ connectionString: PG_URL, max: 1 });
-    const texts: string[] = [];
-    pool.on('connect', (client) => {
-      const query = client.query.bind(client) as (config: unknown, ...rest: unknown[]) => unknown;
-      (client as { query: unknown }).query = (config: unknown, ...rest: unknown[]) => {
-        texts.push(typeof config === 'string' ? config : (config as { text: string }).text);
-        return query(config, ...rest);
-      };
-    });
+    const { pool, texts } = recordingPool();
     try {
       const journal = await openStore(new PgStore({ pool, schema: freshSchema() }));
       await journal.append('a', [{ type: 'x' }]);
@@ -171,6 +177,33 @@ describe.skipIf(!PG_URL)('PostgreSQL store', () => {
       await journal.close();
     } finally {
       await pool.end();
+    }
+  });
+
+  it('a one-statement append sets its own durability: synchronous_commit off under interval and none, on under always (even where the server\'s default is off), with no BEGIN', async () => {
+    const cases = [['always', 'on'], ['interval', 'off'], ['none', 'off'], ['always', 'on', '-c synchronous_commit=off']] as const;
+    for (const [durability, expected, serverDefault] of cases) {
+      const { pool, texts } = recordingPool(serverDefault);
+      try {
+        const schema = freshSchema();
+        const journal = await openStore(new PgStore({ pool, schema }), { durability });
+        // A trigger notes the setting in force as the records go in, in the append's own transaction.
+        const q = pg.escapeIdentifier(schema);
+        await adminPool().query(`CREATE TABLE ${q}.seen (setting text);
+          CREATE FUNCTION ${q}.note_setting() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN INSERT INTO ${q}.seen VALUES (current_setting('synchronous_commit')); RETURN NEW; END $$;
+          CREATE TRIGGER note AFTER INSERT ON ${q}.rewind_records FOR EACH ROW EXECUTE FUNCTION ${q}.note_setting()`);
+        texts.length = 0;
+        await journal.append('s', [{ type: 'x' }], { expectedSeq: 0 });
+        expect((await adminPool().query<{ setting: string }>(`SELECT setting FROM ${q}.seen`)).rows, durability).toEqual([{ setting: expected }]);
+        // The interval policy's own periodic sync is a transaction of its own; the append is not in one.
+        expect(texts.filter((t) => !t.includes('txid_current')), durability).toEqual([expect.stringMatching(/^WITH req AS/)]);
+        // The setting lasted only as long as the append's transaction.
+        expect((await pool.query<{ s: string }>("SELECT current_setting('synchronous_commit') AS s")).rows[0]!.s, durability).toBe(serverDefault === undefined ? 'on' : 'off');
+        await journal.close();
+      } finally {
+        await pool.end();
+      }
     }
   });
 

@@ -1,9 +1,11 @@
 /**
  * The one-round-trip append: a batch in which every request names its `expectedSeq` and
  * no two share a stream (what the saga engine sends) is checked and written by one
- * statement. The stepwise path (`pg-append.ts`) needs six round trips for the same batch,
- * each a wake-up of the server process and of the worker; on a small batch those cost more
- * server CPU than the rows themselves, and the worker waits through all of them.
+ * statement, which sets the commit's durability for itself (`set_config(..., true)`), so it
+ * needs no `BEGIN` or `COMMIT`. The stepwise path (`pg-append.ts`) needs six round trips
+ * for the same batch, each a wake-up of the server process and of the worker; on a small
+ * batch those cost more server CPU than the rows themselves, and the worker waits through
+ * all of them.
  *
  * Each request's seqs follow from its `expectedSeq`, so they (and the checksums over them)
  * are computed here before the statement, which only has to confirm, under the same row
@@ -60,6 +62,8 @@ function statement(names: PgNames): string {
       SELECT * FROM unnest($1::text[], $2::int8[], $3::int8[], $4::text[], $5::timestamptz[], $6::int8[],
                            $7::text[], $8::timestamptz[], $9::text[], $10::int8[])
         WITH ORDINALITY AS r(stream, expected, token, owner, at, n, work_state, due_at, claim_owner, ttl_ms, i)
+       -- Every other part reads req, so the setting is made before anything is written.
+       WHERE CASE WHEN $17::text IS NULL THEN true ELSE set_config('synchronous_commit', $17::text, true) IS NOT NULL END
     ),
     locked AS MATERIALIZED (
       SELECT id, stream, last_seq FROM ${names.streams} WHERE stream = ANY($1::text[]) ORDER BY stream FOR UPDATE
@@ -126,7 +130,7 @@ function statement(names: PgNames): string {
 }
 
 /** The statement's parameters: one row per request, one per record. */
-function parameters(names: PgNames, requests: readonly AppendRequest[]): unknown[] {
+function parameters(names: PgNames, requests: readonly AppendRequest[], synchronousCommit: 'on' | 'off' | undefined): unknown[] {
   const recordIndex: number[] = [];
   const seqs: number[] = [];
   const types: string[] = [];
@@ -164,6 +168,7 @@ function parameters(names: PgNames, requests: readonly AppendRequest[]): unknown
     data,
     checksums,
     names.channel,
+    synchronousCommit ?? null,
   ];
 }
 
@@ -171,14 +176,17 @@ function parameters(names: PgNames, requests: readonly AppendRequest[]): unknown
  * Appends a batch that {@link fitsOneStatement} in one statement on `client` (in a
  * transaction the caller opened, or committing on its own), with the stepwise path's
  * outcomes. An entry is `undefined` for a request the statement left to the stepwise path;
- * it wrote nothing for it. Throws the driver's error, unclassified.
+ * it wrote nothing for it. `synchronousCommit`, when given, is set for the statement's own
+ * transaction (only for a statement that commits on its own). Throws the driver's error,
+ * unclassified.
  */
 export async function appendInOneStatement(
   client: PgPoolClient,
   names: PgNames,
   requests: readonly AppendRequest[],
+  synchronousCommit?: 'on' | 'off',
 ): Promise<(AppendOutcome | undefined)[]> {
-  const result = await client.query(prepared(statement(names), parameters(names, requests)));
+  const result = await client.query(prepared(statement(names), parameters(names, requests, synchronousCommit)));
   const outcomes = requests.map((): AppendOutcome | undefined => undefined);
   for (const row of result.rows as VerdictRow[]) {
     const index = Number(row.i) - 1;

@@ -60,11 +60,13 @@ export class PgConnections {
   }
 
   /**
-   * True when a statement run outside a transaction commits as `mode` requires: `sync`
-   * with the server's own `synchronous_commit`. Otherwise the setting needs a transaction.
+   * The `synchronous_commit` a statement run outside a transaction must set for itself
+   * (`set_config(..., true)`, which lasts until its implicit transaction commits) to commit
+   * as `mode` requires; `undefined` when the server's own setting does.
    */
-  commitsAlone(mode: CommitMode): boolean {
-    return mode === 'sync' && this.#begin.sync === 'BEGIN';
+  statementSetting(mode: CommitMode): 'on' | 'off' | undefined {
+    if (mode === 'async') return 'off';
+    return this.#begin.sync === 'BEGIN' ? undefined : 'on';
   }
 
   /**
