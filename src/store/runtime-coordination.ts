@@ -53,18 +53,20 @@ export class RuntimeCoordination implements JournalCoordination {
     return this.#host.track(this.#store.renew(checked, ttl));
   }
 
-  async release(leases: readonly Lease[]): Promise<void> {
-    this.#host.assertOpen('release');
-    const checked = checkLeases(leases, 'leases');
-    if (checked.length === 0) return;
-    return this.#host.track(this.#store.release(checked));
+  release(leases: readonly Lease[]): Promise<void> {
+    return this.#onLeases('release', leases, (checked) => this.#store.release(checked));
   }
 
-  async finish(leases: readonly Lease[]): Promise<void> {
-    this.#host.assertOpen('finish work');
+  finish(leases: readonly Lease[]): Promise<void> {
+    return this.#onLeases('finish work', leases, (checked) => this.#store.finish(checked));
+  }
+
+  /** Checks `leases` and, unless there are none, hands them to `call`, tracked for close. */
+  async #onLeases(operation: string, leases: readonly Lease[], call: (checked: Lease[]) => Promise<void>): Promise<void> {
+    this.#host.assertOpen(operation);
     const checked = checkLeases(leases, 'leases');
     if (checked.length === 0) return;
-    return this.#host.track(this.#store.finish(checked));
+    return this.#host.track(call(checked));
   }
 
   onWork(listener: (stream: string | undefined) => void): Disposable {

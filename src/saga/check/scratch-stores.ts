@@ -58,7 +58,8 @@ function postgresScratch(url: string, prefix: string): ScratchStores {
   let pool: PgPool | undefined;
   // Lower case, digits and underscores only: a schema name that needs no quoting to read.
   const schemaOf = (n: number) => `${prefix.replace(/[^a-z0-9]/g, '_')}_${n}`;
-  const dropped = new Set<number>();
+  // The cases whose schema may exist: named, not yet dropped.
+  const live = new Set<number>();
   const drop = async (n: number): Promise<void> => {
     if (pool === undefined) {
       pool = new Pool({ connectionString, max: 1, application_name: 'rewind-check' });
@@ -71,12 +72,11 @@ function postgresScratch(url: string, prefix: string): ScratchStores {
     } finally {
       client.release();
     }
-    dropped.add(n);
+    live.delete(n);
   };
-  const made: number[] = [];
   return {
     storeOf: (n) => {
-      if (!made.includes(n)) made.push(n);
+      live.add(n);
       const parsed = new URL(connectionString);
       parsed.searchParams.set('schema', schemaOf(n));
       return parsed.toString();
@@ -84,7 +84,7 @@ function postgresScratch(url: string, prefix: string): ScratchStores {
     drop,
     close: async () => {
       try {
-        for (const n of made) if (!dropped.has(n)) await drop(n);
+        for (const n of [...live]) await drop(n);
       } finally {
         await pool?.end();
       }

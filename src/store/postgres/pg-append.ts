@@ -37,9 +37,9 @@ interface StreamState {
  * Appends `requests` in the transaction open on `client`, in order (a request sees those
  * before it), and returns one outcome per request. A request whose `expectedSeq` does not
  * match, or whose lease is not current, writes nothing. When an append opens work others may
- * claim, the wake-up (`NOTIFY`, naming the stream) goes out with the transaction, so only if it commits. A batch
- * that fits one statement goes in one (`pg-append-one.ts`). Throws the driver's error,
- * unclassified; the caller rolls back.
+ * claim, the wake-up (`NOTIFY`, naming the stream) goes out with the transaction, so only if
+ * it commits. A batch that fits one statement goes in one (`pg-append-one.ts`). Throws the
+ * driver's error, unclassified; the caller rolls back.
  */
 export async function appendInOpenTransaction(
   client: PgPoolClient,
