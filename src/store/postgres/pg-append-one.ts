@@ -25,6 +25,7 @@ import { recordChecksum } from '../checksum.js';
 import type { AppendOutcome, AppendRequest } from '../contract.js';
 import type { PgPoolClient } from './pg-driver-types.js';
 import type { PgNames } from './pg-names.js';
+import type { StreamIdSink } from './pg-plan-refresh.js';
 import { prepared } from './pg-prepared.js';
 import { toLease } from './pg-work-write.js';
 
@@ -41,6 +42,7 @@ export function fitsOneStatement(requests: readonly AppendRequest[]): boolean {
 /** A request's row of the statement's result. */
 interface VerdictRow {
   readonly i: string;
+  readonly id: string | null;
   readonly status: 'appended' | 'conflict' | 'fenced' | 'raced';
   readonly actual_seq: string;
   readonly current_token: string | null;
@@ -122,7 +124,7 @@ function statement(names: PgNames): string {
       SELECT pg_notify($16, CASE WHEN octet_length(v.stream) <= ${MAX_PAYLOAD_BYTES} THEN v.stream ELSE '' END) FROM verdict v
        WHERE v.status = 'appended' AND v.work_state = 'open' AND v.claim_owner IS NULL
     )
-    SELECT v.i::text AS i, v.status, v.actual_seq::text AS actual_seq, v.current_token::text AS current_token, v.current_owner,
+    SELECT v.i::text AS i, v.id::text AS id, v.status, v.actual_seq::text AS actual_seq, v.current_token::text AS current_token, v.current_owner,
            v.stream, k.owner, k.token, k.expires_ms
       FROM verdict v LEFT JOIN worked k ON k.stream = v.stream AND v.claim_owner IS NOT NULL
      WHERE (SELECT count(*) FROM woken) >= 0
@@ -176,7 +178,7 @@ function parameters(names: PgNames, requests: readonly AppendRequest[], synchron
  * Appends a batch that {@link fitsOneStatement} in one statement on `client` (in a
  * transaction the caller opened, or committing on its own), with the stepwise path's
  * outcomes. An entry is `undefined` for a request the statement left to the stepwise path;
- * it wrote nothing for it. `synchronousCommit`, when given, is set for the statement's own
+ * it wrote nothing for it. The ids of the streams it locked or made go to `ids`. `synchronousCommit`, when given, is set for the statement's own
  * transaction (only for a statement that commits on its own). Throws the driver's error,
  * unclassified.
  */
@@ -184,12 +186,14 @@ export async function appendInOneStatement(
   client: PgPoolClient,
   names: PgNames,
   requests: readonly AppendRequest[],
+  ids: StreamIdSink,
   synchronousCommit?: 'on' | 'off',
 ): Promise<(AppendOutcome | undefined)[]> {
   const result = await client.query(prepared(statement(names), parameters(names, requests, synchronousCommit)));
   const outcomes = requests.map((): AppendOutcome | undefined => undefined);
   for (const row of result.rows as VerdictRow[]) {
     const index = Number(row.i) - 1;
+    ids.saw(row.id);
     outcomes[index] = outcome(row, requests[index] as AppendRequest);
   }
   return outcomes;

@@ -15,6 +15,7 @@ import type { AppendOutcome, AppendRequest } from '../contract.js';
 import type { Lease } from '../coordination.js';
 import type { PgPoolClient } from './pg-driver-types.js';
 import type { PgNames } from './pg-names.js';
+import type { StreamIdSink } from './pg-plan-refresh.js';
 import { appendInOneStatement, fitsOneStatement, MAX_PAYLOAD_BYTES } from './pg-append-one.js';
 import { prepared } from './pg-prepared.js';
 import { writeWork, type WorkRow } from './pg-work-write.js';
@@ -38,16 +39,18 @@ interface StreamState {
  * before it), and returns one outcome per request. A request whose `expectedSeq` does not
  * match, or whose lease is not current, writes nothing. When an append opens work others may
  * claim, the wake-up (`NOTIFY`, naming the stream) goes out with the transaction, so only if
- * it commits. A batch that fits one statement goes in one (`pg-append-one.ts`). Throws the
- * driver's error, unclassified; the caller rolls back.
+ * it commits. A batch that fits one statement goes in one (`pg-append-one.ts`). The ids of
+ * the streams it locks or makes go to `ids`. Throws the driver's error, unclassified; the
+ * caller rolls back.
  */
 export async function appendInOpenTransaction(
   client: PgPoolClient,
   names: PgNames,
   requests: readonly AppendRequest[],
+  ids: StreamIdSink,
 ): Promise<AppendOutcome[]> {
-  if (!fitsOneStatement(requests)) return appendStepwise(client, names, requests);
-  return settleRest(await appendInOneStatement(client, names, requests), requests, (rest) => appendStepwise(client, names, rest));
+  if (!fitsOneStatement(requests)) return appendStepwise(client, names, requests, ids);
+  return settleRest(await appendInOneStatement(client, names, requests, ids), requests, (rest) => appendStepwise(client, names, rest, ids));
 }
 
 /**
@@ -71,14 +74,17 @@ export async function settleRest(
 
 /**
  * The general write path: any batch, in a few statements however many appends it holds,
- * with the seqs of requests without `expectedSeq` read under the stream locks.
+ * with the seqs of requests without `expectedSeq` read under the stream locks. The ids of
+ * the streams it locks or makes go to `ids`.
  */
 export async function appendStepwise(
   client: PgPoolClient,
   names: PgNames,
   requests: readonly AppendRequest[],
+  ids: StreamIdSink,
 ): Promise<AppendOutcome[]> {
   const streams = await lockStreams(client, names, requests);
+  for (const { id } of streams.values()) ids.saw(id ?? null);
   const work = await lockWork(client, names, requests);
   const rows = new RecordRows();
   const outcomes = requests.map((request) => plan(request, streams, work, rows));

@@ -6,6 +6,7 @@
  */
 import { breaksConnection, classifyPgError } from './pg-errors.js';
 import type { PgPool, PgPoolClient } from './pg-driver-types.js';
+import { PlanRefresh } from './pg-plan-refresh.js';
 
 /** How a transaction commits: see `Durability` and {@link PgConnections.transaction}. */
 export type CommitMode = 'sync' | 'async';
@@ -26,6 +27,8 @@ export type CommitMode = 'sync' | 'async';
  * draws again, rather than failing on an error it could not classify.
  */
 export class PgConnections {
+  /** Remakes a connection's cached plans as the tables grow; appends report the stream ids they see to it. */
+  readonly plans = new PlanRefresh();
   readonly #pool: PgPool;
   readonly #url: () => string;
   readonly #dead = new WeakSet<PgPoolClient>();
@@ -82,6 +85,7 @@ export class PgConnections {
     };
     client.on('error', onError);
     try {
+      await this.plans.refresh(client);
       return await work(client, () => {
         discarded = true;
       });

@@ -139,9 +139,12 @@ export class PgCoordination implements StoreCoordination {
         } finally {
           tx.end();
         }
-        const [outcome] = await appendInOpenTransaction(client, names, [
-          { stream, records: built.records, expectedSeq: options.expectedSeq, lease: options.lease, work: built.work, at: new Date() },
-        ]);
+        const [outcome] = await appendInOpenTransaction(
+          client,
+          names,
+          [{ stream, records: built.records, expectedSeq: options.expectedSeq, lease: options.lease, work: built.work, at: new Date() }],
+          connections.plans,
+        );
         return { outcome: outcome as AppendOutcome };
       },
       // A conflict, a fenced lease or a failed build rolls back what build wrote.

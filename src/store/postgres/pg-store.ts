@@ -195,13 +195,15 @@ export class PgStore implements JournalStore {
   async appendBatch(requests: readonly AppendRequest[]): Promise<AppendOutcome[]> {
     const { connections, commitMode: mode, names } = this.#ready();
     if (!fitsOneStatement(requests)) {
-      return connections.transaction('append', mode, (client) => appendInOpenTransaction(client, names, requests));
+      return connections.transaction('append', mode, (client) => appendInOpenTransaction(client, names, requests, connections.plans));
     }
     // One round trip, no BEGIN or COMMIT: the statement is its own transaction, and sets the
     // commit's durability for itself.
     const setting = connections.statementSetting(mode);
-    const outcomes = await connections.run('append', (client) => appendInOneStatement(client, names, requests, setting));
-    return settleRest(outcomes, requests, (rest) => connections.transaction('append', mode, (client) => appendStepwise(client, names, rest)));
+    const outcomes = await connections.run('append', (client) => appendInOneStatement(client, names, requests, connections.plans, setting));
+    return settleRest(outcomes, requests, (rest) =>
+      connections.transaction('append', mode, (client) => appendStepwise(client, names, rest, connections.plans)),
+    );
   }
 
   async read(stream: string, range: ReadRange): Promise<StoredRecord[]> {
