@@ -1,15 +1,20 @@
 /**
  * Saga throughput on PostgreSQL with several worker processes (issue: multi-worker saga
- * engine): the 5-step no-op saga of saga.bench.ts, 4,000 runs per level, on the local
+ * engine): the 5-step no-op saga of saga.bench.ts, 8,000 runs per level, on the local
  * PostgreSQL (REWIND_PG_URL), with 1, 2 and 4 worker processes (bench/fixtures/
  * pg-saga-worker.ts), each driving its share in a closed loop at concurrency 64, the top
  * level of saga.bench.ts (each loop starts a run, which its worker claims with the start,
  * and awaits the result), durability `always`. Beside it, in the same run and on the same
  * server, DBOS Transact driving the same workload from one process at the same total
- * concurrency (64, 128, 256).
+ * concurrency (64, 128, 256). Each Rewind worker, and DBOS at each level, first drives
+ * 2,000 runs at its measured concurrency, so that each level measures warm code (see
+ * WARMUP_RUNS in the worker fixture for what a short warm-up did to the scaling figure).
  *
- * Rewind's three levels are measured in three rounds, in turn; a level's figures are those of
+ * Rewind's three levels are measured in five rounds, in turn; a level's figures are those of
  * its median round, and the scaling figures are medians of ratios paired within a round.
+ * The rounds are there because this machine's speed drifts: its cores are steady on pure
+ * arithmetic, but a random memory access loop took from 380 to 554 ms in runs a minute apart,
+ * and the workers' and PostgreSQL's CPU per step vary with it.
  *
  * Printed first: the time of one durable commit on this server, the floor under any append.
  * Printed per level: durable steps/s, p50 and p99 run latency, the database's share of the
@@ -30,11 +35,13 @@ import { describe, type LoadResult } from './fixtures/load.js';
 import { cpuUse, describeCpu, processCpuSeconds, sampleCpu, type CpuUse } from './fixtures/pg-cpu.js';
 import { figure, report } from './report.js';
 
-const N = 4_000;
+const N = 8_000;
+/** Runs DBOS drives before each level, as each Rewind worker does before its own. */
+const WARMUP_RUNS = 2_000;
 const STEPS = 5;
 const PER_WORKER_CONCURRENCY = 64;
 const WORKER_COUNTS = [1, 2, 4] as const;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const here = dirname(fileURLToPath(import.meta.url));
 const cores = availableParallelism();
 
@@ -223,7 +230,7 @@ if (pgUrl === undefined || pgUrl === '') {
   for (const workers of WORKER_COUNTS) {
     const concurrency = workers * PER_WORKER_CONCURRENCY;
     const before = sampleCpu();
-    const [result] = await measureDbos(pgUrl, N, [concurrency], 10);
+    const [result] = await measureDbos(pgUrl, N, [concurrency], 10, { runs: WARMUP_RUNS, concurrency });
     // DBOS has closed its connections: let the server reap their backends, whose CPU it then counts.
     await new Promise((resolve) => setTimeout(resolve, 500));
     dbos.set(workers, result!);
