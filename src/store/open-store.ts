@@ -72,9 +72,8 @@ async function storeFromUrl(spec: string): Promise<JournalStore> {
   }
   if (/^postgres(ql)?:/i.test(spec)) {
     // Imported here, like the SQLite store: importing rewind/store loads no driver code.
-    const [{ PgStore }, { splitSchemaParam }] = await Promise.all([import('./postgres/index.js'), import('./postgres/pg-url.js')]);
-    const { connectionString, schema } = splitSchemaParam(spec);
-    return new PgStore({ connectionString, schema });
+    const [{ PgStore }, { splitStoreParams }] = await Promise.all([import('./postgres/index.js'), import('./postgres/pg-url.js')]);
+    return new PgStore(splitStoreParams(spec));
   }
   throw new InvalidArgumentError({
     path: 'spec',
@@ -90,8 +89,9 @@ async function storeFromUrl(spec: string): Promise<JournalStore> {
  *
  * `spec` is `'sqlite:./file.db'` (a path, created if missing), `'sqlite::memory:'` or
  * `':memory:'`, `'postgres://user@host/db'` (or `postgresql://`; add `?schema=name` to
- * use a schema other than `rewind`), or a {@link JournalStore} instance such as a
- * `SqliteStore` or `PgStore` you configured.
+ * use a schema other than `rewind`, and `maxConnections` or `migrationLockTimeout` as
+ * `PgStore` takes them; other parameters go to the driver), or a {@link JournalStore}
+ * instance such as a `SqliteStore` or `PgStore` you configured.
  *
  * @example
  * ```ts
@@ -99,7 +99,7 @@ async function storeFromUrl(spec: string): Promise<JournalStore> {
  * const { lastSeq } = await journal.append('order-42', [{ type: 'created', data: { total: 12 } }], { expectedSeq: 0 });
  * ```
  *
- * @throws {@link InvalidArgumentError} for an unknown URL scheme (listing the supported ones), a bad option, or a store already open elsewhere
+ * @throws {@link InvalidArgumentError} for an unknown URL scheme (listing the supported ones), a bad option or URL parameter, or a store already open elsewhere
  * @throws {@link StoreDriverMissingError} with the `npm install` line when the driver is not installed
  * @throws {@link StoreFormatError} when the file is not a Rewind journal (it is left untouched)
  * @throws {@link StoreSchemaVersionError} when the journal was written by a newer Rewind

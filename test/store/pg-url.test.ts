@@ -2,16 +2,46 @@ import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { PgStore } from '../../src/store/postgres/index.js';
 import { pgNames } from '../../src/store/postgres/pg-names.js';
-import { displayUrl, splitSchemaParam } from '../../src/store/postgres/pg-url.js';
+import { displayUrl, splitStoreParams } from '../../src/store/postgres/pg-url.js';
 import { likePrefix } from '../../src/store/postgres/pg-coordination.js';
 
 describe('PostgreSQL URLs and names', () => {
-  it('takes the schema parameter out of the URL before the driver sees it', () => {
-    expect(splitSchemaParam('postgres://u@h/db?schema=orders&sslmode=require')).toEqual({
+  it("takes the store's own parameters out of the URL before the driver sees it", () => {
+    expect(splitStoreParams('postgres://u@h/db?schema=orders&sslmode=require&maxConnections=4&migrationLockTimeout=5s')).toEqual({
       connectionString: 'postgres://u@h/db?sslmode=require',
       schema: 'orders',
+      maxConnections: 4,
+      migrationLockTimeout: 5000,
     });
-    expect(splitSchemaParam('postgresql://u@h/db')).toEqual({ connectionString: 'postgresql://u@h/db', schema: undefined });
+    expect(splitStoreParams('postgres://u@h/db?migrationLockTimeout=250')).toMatchObject({ connectionString: 'postgres://u@h/db', migrationLockTimeout: 250 });
+    expect(splitStoreParams('postgresql://u@h/db')).toEqual({
+      connectionString: 'postgresql://u@h/db',
+      schema: undefined,
+      maxConnections: undefined,
+      migrationLockTimeout: undefined,
+    });
+  });
+
+  it('refuses a store parameter given twice or with a value its option does not take, naming it, before connecting', () => {
+    const cases: [string, string][] = [
+      ['postgres://u@h/db?schema=a&schema=b', 'spec?schema'],
+      ['postgres://u@h/db?maxConnections=0', 'spec?maxConnections'],
+      ['postgres://u@h/db?maxConnections=2.5', 'spec?maxConnections'],
+      ['postgres://u@h/db?maxConnections=', 'spec?maxConnections'],
+      ['postgres://u@h/db?migrationLockTimeout=0', 'spec?migrationLockTimeout'],
+      ['postgres://u@h/db?migrationLockTimeout=soon', 'spec?migrationLockTimeout'],
+    ];
+    for (const [url, path] of cases) {
+      const error = (() => {
+        try {
+          return splitStoreParams(url);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error, url).toBeInstanceOf(InvalidArgumentError);
+      expect((error as InvalidArgumentError).path, url).toBe(path);
+    }
   });
 
   it('shows a URL without any password, with the schema', () => {

@@ -96,7 +96,15 @@ describe.skipIf(!PG_URL)('PostgreSQL schema and migrations', () => {
     expect(await tables(schema)).toEqual(JOURNAL_TABLES);
   });
 
-  it('an open waiting on a held migration lock fails after migrationLockTimeout with a retryable StoreUnavailableError (55P03)', async () => {
+  const lockTimeoutOf = {
+    'the option': (schema: string) => openStore(new PgStore({ connectionString: PG_URL!, schema, migrationLockTimeout: 300 })),
+    'the URL parameter of openStore': (schema: string) => {
+      const url = new URL(pgUrlWithSchema(schema));
+      url.searchParams.set('migrationLockTimeout', '300');
+      return openStore(url.toString());
+    },
+  };
+  it.each(Object.entries(lockTimeoutOf))('an open waiting on a held migration lock fails after migrationLockTimeout (set by %s) with a retryable StoreUnavailableError (55P03)', async (_, open) => {
     const schema = freshSchema('lock');
     const holder = await adminPool().connect();
     try {
@@ -104,7 +112,7 @@ describe.skipIf(!PG_URL)('PostgreSQL schema and migrations', () => {
       await holder.query('BEGIN');
       await holder.query('SELECT pg_advisory_xact_lock($1, $2)', [...pgNames(schema, 'schema').lockKeys]);
       const started = performance.now();
-      const error = await openStore(new PgStore({ connectionString: PG_URL!, schema, migrationLockTimeout: 300 })).catch((e: unknown) => e);
+      const error = await open(schema).catch((e: unknown) => e);
       const waited = performance.now() - started;
       expect(error).toBeInstanceOf(StoreUnavailableError);
       expect(error).toMatchObject({ retryable: true, driverCode: '55P03' });
@@ -117,7 +125,7 @@ describe.skipIf(!PG_URL)('PostgreSQL schema and migrations', () => {
       holder.release();
     }
     // Once the lock is free the same open succeeds: the failure was the wait, nothing else.
-    const journal = await openStore(new PgStore({ connectionString: PG_URL!, schema, migrationLockTimeout: 300 }));
+    const journal = await open(schema);
     await journal.close();
     expect(await tables(schema)).toEqual(JOURNAL_TABLES);
   });

@@ -14,7 +14,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { loadDriver } from '../../store/load-driver.js';
 import type { PgModule, PgPool } from '../../store/postgres/pg-driver-types.js';
 import { quoteIdentifier } from '../../store/postgres/pg-names.js';
-import { splitSchemaParam } from '../../store/postgres/pg-url.js';
+import { splitStoreParams } from '../../store/postgres/pg-url.js';
 
 /** @internal The stores of one check, one per case. */
 export interface ScratchStores {
@@ -53,7 +53,7 @@ async function sqliteScratch(): Promise<ScratchStores> {
 }
 
 function postgresScratch(url: string, prefix: string): ScratchStores {
-  const { connectionString } = splitSchemaParam(url);
+  const { connectionString } = splitStoreParams(url);
   const { Pool } = loadDriver('pg') as PgModule;
   let pool: PgPool | undefined;
   // Lower case, digits and underscores only: a schema name that needs no quoting to read.

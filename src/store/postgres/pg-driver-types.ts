@@ -67,6 +67,8 @@ export interface PgPoolOptions {
   readonly database?: string | undefined;
   readonly user?: string | undefined;
   readonly connectionString?: string | undefined;
+  /** The most connections the pool opens (pg's default: 10). */
+  readonly max?: number | undefined;
 }
 
 /** A connection pool, as `new pg.Pool(config)` returns it. */

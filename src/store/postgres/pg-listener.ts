@@ -6,6 +6,10 @@
  * is gone, so every time `LISTEN` takes effect, the first time included, the listeners are
  * called once (work may have appeared meanwhile), and workers still poll as a fallback.
  *
+ * The listening connection is one of the pool's, held for as long as anyone is subscribed.
+ * A pool of one connection never gives it up: on such a pool nothing listens, and workers
+ * find work by polling alone, rather than every other query of the store waiting forever.
+ *
  * @module
  */
 import type { Disposable } from '../../internal/event.js';
@@ -41,7 +45,7 @@ export class WorkListener {
     // Wrapped, so the same function subscribed twice is two subscriptions.
     const entry = (stream: string | undefined): void => listener(stream);
     this.#listeners.add(entry);
-    this.#ensureConnected();
+    if ((this.#pool.options?.max ?? 10) >= 2) this.#ensureConnected();
     const dispose = (): void => {
       this.#listeners.delete(entry);
       if (this.#listeners.size === 0) this.#disconnect();

@@ -52,7 +52,10 @@ export interface PgStoreOptions {
    */
   readonly applicationName?: string | undefined;
   /**
-   * The most connections the store's own pool opens. Ignored with `pool`.
+   * The most connections the store's own pool opens. Ignored with `pool`. While a worker
+   * runs, one of them listens for wake-ups; with 1 (on this pool or on yours), nothing
+   * listens, and workers find new work by polling alone (`worker.pollInterval`).
+   * `openStore()` takes it as the URL parameter `?maxConnections=`.
    * @default 10
    */
   readonly maxConnections?: number | undefined;
@@ -62,6 +65,8 @@ export interface PgStoreOptions {
    * fails with a retryable `StoreUnavailableError` (driver code 55P03) instead of hanging.
    * Milliseconds or a string such as `'5s'`, from 1 ms to 2147483647 ms (PostgreSQL's
    * limit); 0 is refused, because PostgreSQL would read it as "wait forever".
+   * `openStore()` takes it as the URL parameter `?migrationLockTimeout=` (milliseconds, or a
+   * duration such as `10s`).
    * @default '30s'
    */
   readonly migrationLockTimeout?: Duration | undefined;
