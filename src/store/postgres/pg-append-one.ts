@@ -178,9 +178,9 @@ function parameters(names: PgNames, requests: readonly AppendRequest[], synchron
  * Appends a batch that {@link fitsOneStatement} in one statement on `client` (in a
  * transaction the caller opened, or committing on its own), with the stepwise path's
  * outcomes. An entry is `undefined` for a request the statement left to the stepwise path;
- * it wrote nothing for it. The ids of the streams it locked or made go to `ids`. `synchronousCommit`, when given, is set for the statement's own
- * transaction (only for a statement that commits on its own). Throws the driver's error,
- * unclassified.
+ * it wrote nothing for it. The ids of the streams it locked or made go to `ids`.
+ * `synchronousCommit`, when given, is set for the statement's own transaction (only for a
+ * statement that commits on its own). Throws the driver's error, unclassified.
  */
 export async function appendInOneStatement(
   client: PgPoolClient,

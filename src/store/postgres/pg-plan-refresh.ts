@@ -6,9 +6,9 @@
  * of the moment, until something invalidates it: DDL, or the `ANALYZE` and `VACUUM` that
  * autovacuum runs. A lookup of 64 streams by name planned while the table held a thousand
  * rows is a sequential scan (then the cheaper way), and it stays one as the table grows a
- * hundredfold if autovacuum is off, or not yet due. On the saga benchmark, on a
- * server with autovacuum off, that took PostgreSQL's CPU per step from 0.035 ms to between
- * 0.1 and 0.25 ms on the connections that had made their plans early: each append read every
+ * hundredfold if autovacuum is off, or not yet due. On the saga benchmark, on a server
+ * with autovacuum off, that took PostgreSQL's CPU per step from 0.035 ms to between 0.1 and
+ * 0.25 ms on the connections that had made their plans early: each append read every
  * stream's row.
  *
  * So the store watches its tables grow through the stream ids its appends see: they are
