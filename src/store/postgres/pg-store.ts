@@ -34,7 +34,9 @@ import { displayUrl } from './pg-url.js';
 export interface PgStoreOptions {
   /**
    * Your own `pg.Pool`, configured as you like (TLS, size, timeouts). The store borrows
-   * connections from it and never ends it: `close()` leaves it open for you to end.
+   * connections from it and never ends it: `close()` leaves it open for you to end. As its
+   * tables grow, it sends `DISCARD PLANS` on a connection it borrows now and then, so your
+   * own prepared statements on that connection are planned afresh too.
    */
   readonly pool?: PgPool | undefined;
   /** A `postgres://` URL; the store makes its own pool (loading `pg` at open) and ends it on `close()`. */
