@@ -55,3 +55,17 @@ export async function dropSchemas(): Promise<void> {
   admin = undefined;
   await pool.end();
 }
+
+/** A pool of one connection that records the text of every statement sent on it. */
+export function recordingPool(options?: string): { pool: pg.Pool; texts: string[] } {
+  const pool = new pg.Pool({ connectionString: requirePgUrl(), max: 1, ...(options === undefined ? {} : { options }) });
+  const texts: string[] = [];
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (config: unknown, ...rest: unknown[]) => unknown;
+    (client as { query: unknown }).query = (config: unknown, ...rest: unknown[]) => {
+      texts.push(typeof config === 'string' ? config : (config as { text: string }).text);
+      return query(config, ...rest);
+    };
+  });
+  return { pool, texts };
+}

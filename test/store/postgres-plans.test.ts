@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AppendRequest } from '../../src/store/contract.js';
 import { openStore } from '../../src/store/index.js';
 import { PgStore } from '../../src/store/postgres/index.js';
-import { adminPool, dropSchemas, freshSchema, noteSkipWithoutPg, PG_URL } from '../helpers/pg.js';
+import { adminPool, dropSchemas, freshSchema, noteSkipWithoutPg, PG_URL, recordingPool } from '../helpers/pg.js';
 
 noteSkipWithoutPg('test/store/postgres-plans.test.ts');
 afterAll(dropSchemas);
@@ -58,6 +58,23 @@ describe.skipIf(!PG_URL)('PostgreSQL plans as the tables grow', () => {
       expect(read).toBeLessThan(2 * 50_000);
       const appended = await store.listStreams({ prefix: 'late-' });
       expect(appended).toHaveLength(640);
+    } finally {
+      await journal.close();
+      await pool.end();
+    }
+  });
+
+  it('remakes plans a few times as the table grows, not on every borrow', async () => {
+    const { pool, texts: sent } = recordingPool();
+    const store = new PgStore({ pool, schema: freshSchema('plans') });
+    const journal = await openStore(store);
+    try {
+      for (let batch = 0; batch < 30; batch++) await store.appendBatch(newStreams(`grow-${batch}`));
+      // 1,920 streams: remade at about 256, 650, 1,150 and 1,700 (a quarter more each time,
+      // and at least 256), where one per borrow would be 30.
+      const discards = sent.filter((text) => text === 'DISCARD PLANS').length;
+      expect(discards).toBeGreaterThanOrEqual(2);
+      expect(discards).toBeLessThanOrEqual(6);
     } finally {
       await journal.close();
       await pool.end();

@@ -5,24 +5,11 @@ import { recordChecksum } from '../../src/store/checksum.js';
 import { PgStore } from '../../src/store/postgres/index.js';
 import { PG_SCHEMA_VERSION } from '../../src/store/postgres/pg-schema.js';
 import { until } from '../helpers/until.js';
-import { adminPool, dropSchemas, freshSchema, noteSkipWithoutPg, PG_URL, pgUrlWithSchema } from '../helpers/pg.js';
+import { adminPool, dropSchemas, freshSchema, noteSkipWithoutPg, PG_URL, pgUrlWithSchema, recordingPool } from '../helpers/pg.js';
 import { describeJournalStoreContract } from './contract.suite.js';
 
 noteSkipWithoutPg('test/store/postgres.test.ts');
 
-/** A pool of one connection that records the text of every statement sent on it. */
-function recordingPool(options?: string): { pool: pg.Pool; texts: string[] } {
-  const pool = new pg.Pool({ connectionString: PG_URL, max: 1, ...(options === undefined ? {} : { options }) });
-  const texts: string[] = [];
-  pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (config: unknown, ...rest: unknown[]) => unknown;
-    (client as { query: unknown }).query = (config: unknown, ...rest: unknown[]) => {
-      texts.push(typeof config === 'string' ? config : (config as { text: string }).text);
-      return query(config, ...rest);
-    };
-  });
-  return { pool, texts };
-}
 afterAll(dropSchemas);
 
 const openFresh = (options?: OpenStoreOptions) => openStore(pgUrlWithSchema(freshSchema('contract')), options);
