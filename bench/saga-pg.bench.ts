@@ -8,7 +8,7 @@
  * server, DBOS Transact driving the same workload from one process at the same total
  * concurrency (64, 128, 256). Each Rewind worker, and DBOS at each level, first drives
  * 2,000 runs at its measured concurrency, so that each level measures warm code (see
- * WARMUP_RUNS in the worker fixture for what a short warm-up did to the scaling figure).
+ * WARMUP_RUNS for what a short warm-up did to the scaling figure).
  *
  * Rewind's three levels are measured in five rounds, in turn; a level's figures are those of
  * its median round, and the scaling figures are medians of ratios paired within a round.
@@ -36,7 +36,13 @@ import { cpuUse, describeCpu, processCpuSeconds, sampleCpu, type CpuUse } from '
 import { figure, report } from './report.js';
 
 const N = 8_000;
-/** Runs DBOS drives before each level, as each Rewind worker does before its own. */
+/**
+ * Runs each Rewind worker, and DBOS before each level, drives before it is measured, at the
+ * measured concurrency. A worker's CPU per step keeps falling over its first few thousand
+ * runs while V8 tiers its code up (here, from about 0.10 ms to 0.06 ms); with a short
+ * warm-up that cost lands in the measured window, and most on the levels with more workers,
+ * each of which drives fewer runs, which made scaling look worse than it is.
+ */
 const WARMUP_RUNS = 2_000;
 const STEPS = 5;
 const PER_WORKER_CONCURRENCY = 64;
@@ -54,7 +60,7 @@ class BenchWorker {
   #exited = false;
 
   constructor(url: string, id: string, runs: number) {
-    this.#child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'pg-saga-worker.ts'), url, id, String(runs), String(PER_WORKER_CONCURRENCY)], {
+    this.#child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'pg-saga-worker.ts'), url, id, String(runs), String(PER_WORKER_CONCURRENCY), String(WARMUP_RUNS)], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     createInterface({ input: this.#child.stdout! }).on('line', (line) => {

@@ -7,8 +7,9 @@
  * holds, and does not watch for records others append. After a request the run must be
  * carried on by an engine that has its saga's code, and the CLI's (with the config's sagas)
  * is the one at hand. On PostgreSQL the CLI's engine claims nothing: the request reopens the
- * run's work, a worker of the service takes it up, and the CLI follows the journal. With `--no-wait` the engine is opened without sagas, so it records the request and
- * calls nothing; the run goes on when an engine with its saga resumes it (`rewind recover`,
+ * run's work, a worker of the service takes it up, and the CLI follows the journal. With
+ * `--no-wait` the engine is opened without sagas, so it records the request and calls
+ * nothing; the run goes on when an engine with its saga resumes it (`rewind recover`,
  * or the service restarting).
  *
  * @module

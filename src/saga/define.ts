@@ -216,7 +216,6 @@ export class Saga<Input = JsonValue, Steps extends StepTypeMap = Record<never, n
     });
     return Object.freeze([...(value as string[])]);
   }
-
 }
 
 /** A duration option that must be > 0 when given, in ms; `undefined` when left out. */

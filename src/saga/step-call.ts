@@ -58,8 +58,9 @@ export interface CallSettings {
  * Starts `action`'s call. A step's run (try) gets a child scope with the step's timeout;
  * a confirmation or compensation runs in `scope.shield()`, so that the cancel or deadline
  * that made the run compensate does not abort it (only its own `compensationTimeout` and
- * the engine's close do, the latter through `abort`). Compensations go through the saga's circuit breaker. The function runs with
- * the call's span active, so the spans it starts are children of it.
+ * the engine's close do, the latter through `abort`). Compensations go through the saga's
+ * circuit breaker. The function runs with the call's span active, so the spans it starts
+ * are children of it.
  */
 export function launchCall(action: CallAction, settings: CallSettings): LaunchedCall {
   const { definition, state, graceMs, span, coordination } = settings;
@@ -187,8 +188,8 @@ async function callIn<C>(active: Context, step: StepDefinition, fn: (ctx: C) => 
  * reason as soon as `work` settles, or `graceMs` later if it does not, so that a function
  * that ignores its signal cannot hold the run forever. A success after the abort counts as
  * a success only when `lateSuccessCounts` (confirmations and compensations, aborted by the
- * engine's close or their own timeout: their effect is done). A step's run that succeeds after its timeout
- * still failed: the timeout is part of its contract.
+ * engine's close or their own timeout: their effect is done). A step's run that succeeds
+ * after its timeout still failed: the timeout is part of its contract.
  */
 function settleWithin(work: Promise<unknown>, signal: AbortSignal, graceMs: number, lateSuccessCounts: boolean): Promise<unknown> {
   return new Promise((resolve, reject) => {

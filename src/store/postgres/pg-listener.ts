@@ -45,7 +45,7 @@ export class WorkListener {
     // Wrapped, so the same function subscribed twice is two subscriptions.
     const entry = (stream: string | undefined): void => listener(stream);
     this.#listeners.add(entry);
-    if ((this.#pool.options?.max ?? 10) >= 2) this.#ensureConnected();
+    if (this.#pool.options?.max !== 1) this.#ensureConnected();
     const dispose = (): void => {
       this.#listeners.delete(entry);
       if (this.#listeners.size === 0) this.#disconnect();
