@@ -18,12 +18,19 @@
  *
  * Printed first: the time of one durable commit on this server, the floor under any append.
  * Printed per level: durable steps/s, p50 and p99 run latency, the database's share of the
- * machine's CPU (/proc), and the CPU seconds the workers and PostgreSQL spent per 1,000
- * steps, so the reader can judge where the bottleneck is; then the ratios against DBOS
- * (target at 4 workers: >= 5x durable steps/s) and the scaling from 1 to 2 workers (target:
- * near-linear where the database is not the bottleneck), beside its ceiling on this machine
- * (what the cores the first worker left idle allow) and the CPU per step at 2 workers
- * against 1 (whether a second worker makes the first one's work dearer).
+ * machine's CPU (/proc), the CPU seconds the workers and PostgreSQL spent per 1,000 steps,
+ * and the server's WAL flushes (pg-wal.ts: how many, how long each, and the share of the time
+ * one was in progress), so the reader can judge where the bottleneck is; then the ratios
+ * against DBOS (target at 4 workers: >= 5x durable steps/s) and the scaling from 1 to 2
+ * workers (target: near-linear where the database is not the bottleneck), beside its
+ * ceiling on this machine (what the cores the first worker left idle allow) and the CPU per
+ * step at 2 workers against 1 (whether a second worker makes the first one's work dearer).
+ *
+ * The server flushes its WAL one flush at a time, and every durable commit waits for one; so
+ * the flush is a resource of the database that the workers share. To show the scaling with
+ * it out of the way, each round also measures 1 and 2 workers with durability `none` (their
+ * commits do not wait for a flush; the CPU work is the same), and the scaling between those
+ * two is printed beside how busy the 2 workers kept the machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -33,6 +40,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { describe, type LoadResult } from './fixtures/load.js';
 import { cpuUse, describeCpu, processCpuSeconds, sampleCpu, type CpuUse } from './fixtures/pg-cpu.js';
+import { canTimeWal, describeWal, sampleWal, WAL_STATS_DELAY_MS, withWalTiming } from './fixtures/pg-wal.js';
 import { figure, report } from './report.js';
 
 const N = 8_000;
@@ -59,10 +67,9 @@ class BenchWorker {
   #stderr = '';
   #exited = false;
 
-  constructor(url: string, id: string, runs: number) {
-    this.#child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'pg-saga-worker.ts'), url, id, String(runs), String(PER_WORKER_CONCURRENCY), String(WARMUP_RUNS)], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+  constructor(url: string, id: string, runs: number, durability: Durability) {
+    const args = [url, id, String(runs), String(PER_WORKER_CONCURRENCY), String(WARMUP_RUNS), durability];
+    this.#child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'pg-saga-worker.ts'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     createInterface({ input: this.#child.stdout! }).on('line', (line) => {
       this.#lines.push(line);
       for (const wake of this.#waiters.splice(0)) wake();
@@ -101,25 +108,33 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 }
 
-/** One level of Rewind: the load figures, the CPU line, and the machine's use with the workers' own CPU seconds. */
+/** The durabilities the workers run with: `always` is the measured one, `none` the comparison without WAL flush waits. */
+type Durability = 'always' | 'none';
+
+/** One level of Rewind: the load figures, the CPU and WAL lines, and the machine's use with the workers' own CPU seconds. */
 interface RewindLevel extends LoadResult {
   readonly cpu: string;
+  readonly wal: string;
   readonly use: CpuUse | undefined;
   readonly workerSeconds: number | undefined;
   /** Appends per commit (batch), over all the workers. */
   readonly appendsPerCommit: number;
 }
 
-async function measureRewind(pgUrl: string, workers: number): Promise<RewindLevel> {
-  const schema = `rewind_bench_pg_${workers}`;
+/** `workers` worker processes with `durability`; `timeWal` turns on the timing of WAL flushes in their sessions. */
+async function measureRewind(pgUrl: string, workers: number, durability: Durability, timeWal: boolean): Promise<RewindLevel> {
+  const schema = `rewind_bench_pg_${durability}_${workers}`;
   const admin = new pg.Client({ connectionString: pgUrl });
   await admin.connect();
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  const url = new URL(pgUrl);
+  const url = new URL(timeWal ? withWalTiming(pgUrl) : pgUrl);
   url.searchParams.set('schema', schema);
-  const processes = Array.from({ length: workers }, (_, i) => new BenchWorker(url.toString(), `bench-${workers}-${i}`, N / workers));
+  const processes = Array.from({ length: workers }, (_, i) => new BenchWorker(url.toString(), `bench-${durability}-${workers}-${i}`, N / workers, durability));
   try {
     await Promise.all(processes.map((p) => p.line('READY')));
+    // The warm-up's last commits reach pg_stat_wal only once their sessions are idle.
+    await delay(WAL_STATS_DELAY_MS);
+    const walBefore = await sampleWal(admin);
     const workerCpu = (): number | undefined => processes.reduce<number | undefined>((sum, p) => (sum === undefined ? undefined : sumDefined(sum, p.cpuSeconds())), 0);
     const workersBefore = workerCpu();
     const before = sampleCpu();
@@ -131,6 +146,8 @@ async function measureRewind(pgUrl: string, workers: number): Promise<RewindLeve
     const seconds = (performance.now() - startedAt) / 1000;
     const after = sampleCpu();
     const workersAfter = workerCpu();
+    await delay(WAL_STATS_DELAY_MS);
+    const walAfter = await sampleWal(admin);
     const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
     return {
       runs: N,
@@ -141,6 +158,7 @@ async function measureRewind(pgUrl: string, workers: number): Promise<RewindLeve
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
       cpu: describeCpu(before, after, cores),
+      wal: describeWal(walBefore, walAfter, seconds, N * STEPS, timeWal),
       use: cpuUse(before, after, cores),
       workerSeconds: workersBefore === undefined || workersAfter === undefined ? undefined : workersAfter - workersBefore,
       appendsPerCommit: results.reduce((sum, r) => sum + r.appends, 0) / results.reduce((sum, r) => sum + r.commits, 0),
@@ -150,6 +168,10 @@ async function measureRewind(pgUrl: string, workers: number): Promise<RewindLeve
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await admin.end();
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function sumDefined(a: number, b: number | undefined): number | undefined {
@@ -192,15 +214,38 @@ async function commitLatencyMs(pgUrl: string): Promise<number> {
   }
 }
 
+/** Whether the benchmark may time the server's WAL flushes in its workers' sessions. */
+async function walTimingAllowed(pgUrl: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    return await canTimeWal(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The level of the median round by durable steps/s. */
+function medianLevel(levels: readonly RewindLevel[]): RewindLevel {
+  const middle = median(levels.map((l) => l.stepsPerSecond));
+  return levels.find((l) => l.stepsPerSecond === middle)!;
+}
+
+/** Every round's durable steps/s of a level, as a line. */
+function stepRates(rounds: readonly Map<number, RewindLevel>[], workers: number): string {
+  return `${rounds.map((r) => r.get(workers)!.stepsPerSecond.toFixed(0)).join(', ')} durable steps/s`;
+}
+
 /** The middle of an odd number of figures (the lower middle of an even number). */
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
 }
 
-/** `median (low-high)` of a figure over the rounds. */
-function spread(values: readonly number[], digits: number): string {
-  return `${median(values).toFixed(digits)} (rounds ${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)})`;
+/** `median% (rounds low-high%)` of a percentage over the rounds. */
+function spread(percentages: readonly number[]): string {
+  const pct = (x: number) => x.toFixed(0);
+  return `${pct(median(percentages))}% (rounds ${pct(Math.min(...percentages))}-${pct(Math.max(...percentages))}%)`;
 }
 
 const pgUrl = process.env['REWIND_PG_URL'];
@@ -209,26 +254,31 @@ if (pgUrl === undefined || pgUrl === '') {
 } else {
   console.log(
     `5-step no-op saga, ${N} runs per level on PostgreSQL (durability 'always'); Rewind: 1, 2, 4 worker processes at concurrency ${PER_WORKER_CONCURRENCY} each, ` +
-      `${ROUNDS} rounds of the three levels in turn (a level's figures are its median round's); ${cores} cores`,
+      `${ROUNDS} rounds of the three levels (and of 1 and 2 workers with durability 'none') in turn (a level's figures are its median round's); ${cores} cores`,
   );
   console.log(`one durable commit on this server: ${(await commitLatencyMs(pgUrl)).toFixed(2)} ms (median of 300)`);
+  const timeWal = await walTimingAllowed(pgUrl);
   // Rounds interleave the levels, so a slow spell of the machine lands on all of them
   // rather than on one; a level is a couple of seconds, short enough for one to matter.
   const rounds: Map<number, RewindLevel>[] = [];
+  const unflushed: Map<number, RewindLevel>[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const levels = new Map<number, RewindLevel>();
-    for (const workers of WORKER_COUNTS) levels.set(workers, await measureRewind(pgUrl, workers));
+    for (const workers of WORKER_COUNTS) levels.set(workers, await measureRewind(pgUrl, workers, 'always', timeWal));
     rounds.push(levels);
+    const withoutFlushes = new Map<number, RewindLevel>();
+    for (const workers of [1, 2]) withoutFlushes.set(workers, await measureRewind(pgUrl, workers, 'none', timeWal));
+    unflushed.push(withoutFlushes);
   }
   const rewind = new Map<number, RewindLevel>();
   for (const workers of WORKER_COUNTS) {
-    const levels = rounds.map((r) => r.get(workers)!);
-    const middle = median(levels.map((l) => l.stepsPerSecond));
-    const result = levels.find((l) => l.stepsPerSecond === middle)!;
+    const result = medianLevel(rounds.map((r) => r.get(workers)!));
     rewind.set(workers, result);
-    console.log(
-      `${describe(`Rewind ${workers}w`, result)}\n  rounds: ${levels.map((l) => l.stepsPerSecond.toFixed(0)).join(', ')} durable steps/s\n  ${result.cpu}\n  ${describeCost(result)}`,
-    );
+    console.log(`${describe(`Rewind ${workers}w`, result)}\n  rounds: ${stepRates(rounds, workers)}\n  ${result.cpu}\n  ${describeCost(result)}\n  ${result.wal}`);
+  }
+  for (const workers of [1, 2]) {
+    const result = medianLevel(unflushed.map((r) => r.get(workers)!));
+    console.log(`${describe(`Rewind ${workers}w, durability 'none'`, result)}\n  rounds: ${stepRates(unflushed, workers)}\n  ${result.cpu}\n  ${describeCost(result)}`);
   }
   // Loaded only now, so that Rewind is measured without DBOS in this process. DBOS's defaults: a pool of 10.
   const { measureDbos } = await import('./fixtures/dbos-saga.js');
@@ -271,7 +321,7 @@ if (pgUrl === undefined || pgUrl === '') {
       '  ceiling on this machine',
       median(ceilings),
       'x',
-      `1 worker kept ${spread(busy.map((b) => 100 * b), 0)}% of the ${cores} cores busy; measured scaling is ${spread(ofCeiling, 0)}% of it`,
+      `1 worker kept ${spread(busy.map((b) => 100 * b))} of the ${cores} cores busy; measured scaling is ${spread(ofCeiling)} of it`,
     );
   }
   const perStep = rounds.map((r) => [cpuPerStep(r.get(1)!), cpuPerStep(r.get(2)!)] as const);
@@ -279,5 +329,17 @@ if (pgUrl === undefined || pgUrl === '') {
     const ratios = perStep.map(([one, two]) => two! / one!);
     figure('  CPU per durable step, 2 workers vs 1', median(ratios), 'x', `rounds ${ratios.map((x) => x.toFixed(2)).join(', ')}; workers and PostgreSQL; 1.0 means a second worker costs the first nothing (no contention)`);
   }
+  const scalingUnflushed = unflushed.map((r) => r.get(2)!.stepsPerSecond / r.get(1)!.stepsPerSecond);
+  const busyUnflushed = (workers: number) => unflushed.map((r) => r.get(workers)!.use?.busyShare);
+  const [busyOne, busyTwo] = [busyUnflushed(1), busyUnflushed(2)];
+  figure(
+    "scaling 1 -> 2 workers, durability 'none'",
+    median(scalingUnflushed),
+    'x',
+    `commits do not wait for WAL flushes; rounds ${scalingUnflushed.map((x) => x.toFixed(2)).join(', ')}` +
+      (busyOne.every((b) => b !== undefined) && busyTwo.every((b) => b !== undefined)
+        ? `; of the ${cores} cores, 1 worker kept ${spread(busyOne.map((b) => 100 * b))} busy, 2 workers ${spread(busyTwo.map((b) => 100 * b))}`
+        : ''),
+  );
   figure('scaling 1 -> 4 workers', median(rounds.map((r) => r.get(4)!.stepsPerSecond / r.get(1)!.stepsPerSecond)), 'x', 'linear would be 4x');
 }
