@@ -19,18 +19,19 @@
  * Printed first: the time of one durable commit on this server, the floor under any append.
  * Printed per level: durable steps/s, p50 and p99 run latency, the database's share of the
  * machine's CPU (/proc), the CPU seconds the workers and PostgreSQL spent per 1,000 steps,
- * and the server's WAL flushes (pg-wal.ts: how many, how long each, and the share of the time
- * one was in progress), so the reader can judge where the bottleneck is; then the ratios
- * against DBOS (target at 4 workers: >= 5x durable steps/s) and the scaling from 1 to 2
- * workers (target: near-linear where the database is not the bottleneck), beside its
- * ceiling on this machine (what the cores the first worker left idle allow) and the CPU per
- * step at 2 workers against 1 (whether a second worker makes the first one's work dearer).
+ * and the server's WAL flushes (pg-wal.ts: how many, the time each commit spent in one, and
+ * the share of the time one was in progress), so the reader can judge where the bottleneck
+ * is; then the ratios against DBOS (target at 4 workers: >= 5x durable steps/s) and the
+ * scaling from 1 to 2 workers (target: near-linear where the database is not the
+ * bottleneck), beside its ceiling on this machine (what the cores the first worker left idle
+ * allow) and the CPU per step at 2 workers against 1 (whether a second worker makes the
+ * first one's work dearer).
  *
  * The server flushes its WAL one flush at a time, and every durable commit waits for one; so
  * the flush is a resource of the database that the workers share. To show the scaling with
  * it out of the way, each round also measures 1 and 2 workers with durability `none` (their
  * commits do not wait for a flush; the CPU work is the same), and the scaling between those
- * two is printed beside how busy the 2 workers kept the machine.
+ * two is printed beside how busy 1 and 2 workers kept the machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -158,7 +159,7 @@ async function measureRewind(pgUrl: string, workers: number, durability: Durabil
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
       cpu: describeCpu(before, after, cores),
-      wal: describeWal(walBefore, walAfter, seconds, N * STEPS, timeWal),
+      wal: describeWal(walBefore, walAfter, { seconds, steps: N * STEPS, commits: results.reduce((sum, r) => sum + r.commits, 0) }, timeWal),
       use: cpuUse(before, after, cores),
       workerSeconds: workersBefore === undefined || workersAfter === undefined ? undefined : workersAfter - workersBefore,
       appendsPerCommit: results.reduce((sum, r) => sum + r.appends, 0) / results.reduce((sum, r) => sum + r.commits, 0),
