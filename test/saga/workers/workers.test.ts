@@ -185,6 +185,40 @@ describe.skipIf(PG_URL === undefined)('saga engine as one of many workers on Pos
     expect(leases).toEqual([1, 2, 3].map(() => ({ owner: 'w-keep', token: 1 })));
   });
 
+  it('renews the lease of a step that outlasts it five times over: the step runs once, never aborted, and the idle worker beside it never takes the run', async () => {
+    const schema = freshSchema('workers');
+    const calls: { worker: string; lease: RunLease | undefined; aborted: boolean }[] = [];
+    // The same saga in both workers, as two processes would have it.
+    const slow = (worker: string) =>
+      saga('outlasts-its-lease').step('slow', {
+        run: async (ctx) => {
+          const call = { worker, lease: ctx.lease, aborted: false };
+          calls.push(call);
+          ctx.signal.addEventListener('abort', () => (call.aborted = true));
+          // Not on the signal: a lapsed lease must show as an abort, not cut the wait short.
+          await sleep(1_500);
+          return 'done';
+        },
+      });
+    const options = { leaseTtl: '300ms', pollInterval: '20ms' } as const;
+    const driving = slow('w-long');
+    const a = await worker(schema, { id: 'w-long', ...options }, [driving]);
+    const b = await worker(schema, { id: 'w-idle', ...options }, [slow('w-idle')]);
+    const run = await a.engine.start(driving, null, { id: 'long' });
+    // The expiry of the lease token 1 (the start's) names, 0 once another lease replaced it.
+    const expiry = async () => {
+      const work = await workOf(schema, 'long');
+      return work?.owner === 'w-long' && work.token === 1 ? (work.expiresAt?.getTime() ?? 0) : 0;
+    };
+    const first = await expiry();
+    await until(async () => (await expiry()) > first + 200, 1_000, 'the lease renewed past its first expiry by the worker that holds it');
+
+    expect(await run.result({ timeout: '10s' })).toMatchObject({ status: 'completed' });
+    expect(calls).toEqual([{ worker: 'w-long', lease: { owner: 'w-long', token: 1 }, aborted: false }]);
+    expect(await workOf(schema, 'long')).toMatchObject({ state: 'done', token: 1 });
+    expect([...a.faults, ...b.faults]).toEqual([]);
+  });
+
   it('gives up a stuck run until an operator resolves it, and the resolution from another worker resumes it', async () => {
     const schema = freshSchema('workers');
     const def = saga('stuck')
