@@ -56,11 +56,12 @@ export interface CallSettings {
 
 /**
  * Starts `action`'s call. A step's run (try) gets a child scope with the step's timeout;
- * a confirmation or compensation runs in `scope.shield()`, so that the cancel or deadline
- * that made the run compensate does not abort it (only its own `compensationTimeout` and
- * the engine's close do, the latter through `abort`). Compensations go through the saga's
- * circuit breaker. The function runs with the call's span active, so the spans it starts
- * are children of it.
+ * a confirmation or compensation runs in `scope.shield()`. The cancel or deadline that made
+ * the run compensate aborts only the calls it interrupts (the executor's `#abort`), never
+ * the run's scope; the shield keeps a compensation safe even from that, so only its own
+ * `compensationTimeout` and the engine's close (through `abort`) stop it. Compensations go
+ * through the saga's circuit breaker. The function runs with the call's span active, so the
+ * spans it starts are children of it.
  */
 export function launchCall(action: CallAction, settings: CallSettings): LaunchedCall {
   const { definition, state, graceMs, span, coordination } = settings;
