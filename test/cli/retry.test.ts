@@ -1,7 +1,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ledger } from '../fixtures/cli/ledger.js';
-import { CONFIG, eventsOf, rewind, settledTransfer, stateOf, useTempDir } from './helpers.js';
+import { transfer } from '../fixtures/cli/transfer.js';
+import { CONFIG, eventsOf, restingRun, rewind, settledTransfer, stateOf, useTempDir } from './helpers.js';
 
 const tmp = useTempDir('retry');
 
@@ -59,5 +60,20 @@ describe('rewind retry', () => {
     expect(code).toBe(4);
     expect(stderr).toBe('rewind: Cannot retry saga run "t-4" while it is completed: only a stuck run can be retried (rewind runs --status stuck lists them). Check the run with engine.get().');
     expect((await stateOf(db, 't-4')).lastSeq).toBe(before.lastSeq);
+  });
+
+  it('exits 4 for a run that is still running (it retries its steps on its own), writing nothing and calling nothing', async () => {
+    const db = tmp.path('running.db');
+    const book = tmp.path('l5.json');
+    const before = await restingRun(db, transfer, 't-5', { ledger: book, flaky: 'credit' });
+    expect(before.stuck).toBeUndefined();
+    const services = ledger(book).entries();
+    const { code, stderr } = await rewind(['retry', 't-5', '--store', `sqlite:${db}`, '--config', CONFIG]);
+    expect(code).toBe(4);
+    expect(stderr).toBe('rewind: Cannot retry saga run "t-5" while it is running: only a stuck run can be retried (rewind runs --status stuck lists them). Check the run with engine.get().');
+    const after = await stateOf(db, 't-5');
+    expect(after.status).toBe('running');
+    expect(after.lastSeq).toBe(before.lastSeq);
+    expect(ledger(book).entries()).toEqual(services);
   });
 });
