@@ -8,6 +8,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { toEpochMillis, toMillis, type Duration } from '../internal/duration.js';
 import type { Durability, Journal } from '../store/index.js';
+import { isStorableText, STORABLE_TEXT } from '../store/storable-text.js';
 import type { SagaDefinition } from './definition.js';
 import { RESOLUTIONS, type Resolution } from './events.js';
 import { RUN_STATUSES, type RunStatus } from './state.js';
@@ -251,15 +252,16 @@ function resolveBreaker(value: unknown): CompensationBreakerOptions | false {
 }
 
 /**
- * @internal Validates the options of `engine.start()`: the run id (or a fresh UUID) and the
- * deadline as epoch ms on the engine's clock.
+ * @internal Validates the options of `engine.start()`: the run id (or a fresh UUID when it is
+ * left out; `null` is refused, not taken for "left out") and the deadline as epoch ms on the
+ * engine's clock. The id becomes part of a stream name, so it must be storable text.
  * @throws {@link InvalidArgumentError} naming the bad option.
  */
 export function resolveStartOptions(options: unknown, now: number, newId: () => string): { runId: string; deadline: number | undefined } {
   const o = record(options ?? {}, 'start options', 'an options object { id?, deadline? }');
-  const id = o['id'] ?? newId();
-  if (typeof id !== 'string' || id.trim() === '' || id.length > 200) {
-    throw new InvalidArgumentError({ path: 'options.id', expected: 'a non-empty string of at most 200 characters', got: id });
+  const id = o['id'] === undefined ? newId() : o['id'];
+  if (typeof id !== 'string' || id.trim() === '' || id.length > 200 || !isStorableText(id)) {
+    throw new InvalidArgumentError({ path: 'options.id', expected: `a non-empty ${STORABLE_TEXT} of at most 200 characters`, got: id });
   }
   const deadline = o['deadline'];
   if (deadline === undefined) return { runId: id, deadline: undefined };

@@ -224,13 +224,14 @@ export class SagaEngine implements RunSource {
    * for a run another worker drives, that worker hears of the request through the store's
    * wake-up and aborts the run's steps there (if the wake-up is lost, at the run's next append).
    *
+   * @throws {@link InvalidArgumentError} when `reason` is not a non-empty string (as for revert and resolve).
    * @throws {@link RunNotFoundError} when no run has this id.
    * @throws {@link RunStatusError} when the run has ended.
    * @throws {@link SagaJournalInconsistentError} when the run's journal cannot be trusted.
    * @throws {@link EngineClosedError} after `close()`.
    */
   async cancel(runId: string, reason = 'canceled by request'): Promise<RunState> {
-    if (typeof reason !== 'string') throw new InvalidArgumentError({ path: 'reason', expected: 'a string', got: reason });
+    if (typeof reason !== 'string' || reason.trim() === '') throw new InvalidArgumentError({ path: 'reason', expected: 'a non-empty string', got: reason });
     return this.#requests.send(runId, { type: 'cancel-requested', reason }, 'cancel');
   }
 

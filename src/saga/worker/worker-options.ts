@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { InvalidArgumentError } from '../../errors.js';
 import { toMillis, type Duration } from '../../internal/duration.js';
+import { isStorableText, STORABLE_TEXT } from '../../store/storable-text.js';
 
 /**
  * How an engine takes part in a pool of workers sharing one store (`openEngine({ worker })`).
@@ -115,9 +116,10 @@ export function resolveWorkerOptions(value: unknown): ResolvedWorkerOptions | un
   if (value === undefined) return undefined;
   const o = record(value, 'options.worker', 'worker options { id?, leaseTtl?, maxRuns?, pollInterval?, maxTransactions? }');
   refuseUnknown(o, ['id', 'leaseTtl', 'maxRuns', 'pollInterval', 'maxTransactions'], 'options.worker');
-  const id = o['id'] ?? defaultWorkerId();
-  if (typeof id !== 'string' || id.trim() === '' || id.length > 200) {
-    throw new InvalidArgumentError({ path: 'options.worker.id', expected: 'a non-empty string of at most 200 characters', got: id });
+  // `null` is refused, not taken for a left-out id. The id is written as the owner of leases.
+  const id = o['id'] === undefined ? defaultWorkerId() : o['id'];
+  if (typeof id !== 'string' || id.trim() === '' || id.length > 200 || !isStorableText(id)) {
+    throw new InvalidArgumentError({ path: 'options.worker.id', expected: `a non-empty ${STORABLE_TEXT} of at most 200 characters`, got: id });
   }
   const leaseTtlMs = atLeast(o['leaseTtl'], DEFAULT_LEASE_TTL_MS, 100, 'options.worker.leaseTtl');
   const pollIntervalMs = atLeast(o['pollInterval'], DEFAULT_POLL_INTERVAL_MS, 10, 'options.worker.pollInterval');

@@ -20,7 +20,9 @@ async function refusal(options: Record<string, unknown>, file = db('options')): 
 
 describe('saga engine: worker and store retry options', () => {
   it.each([
-    ['a worker id that is empty', { worker: { id: '' } }, 'options.worker.id', 'a non-empty string of at most 200 characters'],
+    ['a worker id that is empty', { worker: { id: '' } }, 'options.worker.id', 'a non-empty string of valid Unicode without NUL of at most 200 characters'],
+    ['a worker id that is null', { worker: { id: null } }, 'options.worker.id', 'a non-empty string of valid Unicode without NUL of at most 200 characters'],
+    ['a worker id with a NUL character', { worker: { id: 'w\0' } }, 'options.worker.id', 'a non-empty string of valid Unicode without NUL of at most 200 characters'],
     ['a lease time to live that is not a duration', { worker: { leaseTtl: 'soon' } }, 'options.worker.leaseTtl', 'a duration: milliseconds >= 0 or a string such as "250ms", "2s" or "15m"'],
     ['a lease time to live under 100 ms', { worker: { leaseTtl: 50 } }, 'options.worker.leaseTtl', 'a duration of at least 100 ms'],
     ['a negative maxRuns', { worker: { maxRuns: -1 } }, 'options.worker.maxRuns', 'an integer from 0 to 100000'],
