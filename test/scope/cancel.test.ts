@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { getEventListeners } from 'node:events';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   Scope,
   CanceledError,
@@ -9,6 +11,12 @@ import {
 import { InvalidArgumentError, isRewindError } from '../../src/errors.js';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** V8's collector, without starting the test process with --expose-gc. */
+function collector(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
 
 describe('cancellation', () => {
   it('cancels a child when its parent is canceled, with a reason naming the scope where it began', () => {
@@ -126,6 +134,24 @@ describe('cancellation', () => {
     await child.close();
     root.cancel();
     expect(signal.aborted).toBe(false);
+  });
+
+  it('lets a closed child be collected while its parent lives on: the parent keeps no reference to it', async () => {
+    const gc = collector();
+    const root = Scope.root();
+    // In a function of its own, so that no frame of the test holds the last child.
+    const shortLived = async (i: number): Promise<WeakRef<Scope>> => {
+      const child = root.child({ name: `short-lived-${i}` });
+      await child.close();
+      return new WeakRef(child);
+    };
+    const refs: WeakRef<Scope>[] = [];
+    for (let i = 0; i < 100; i++) refs.push(await shortLived(i));
+    // A WeakRef keeps its target alive until the end of the job that made it.
+    await tick(0);
+    gc();
+    expect(refs.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+    expect(root.closed).toBe(false);
   });
 
   it('cancels a chain 100,000 deep completely without overflowing the stack', async () => {
