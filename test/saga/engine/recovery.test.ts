@@ -115,6 +115,22 @@ describe('saga engine: recovery', () => {
     expect(after.of('run', 'e')[0]!.startedAt).toBeGreaterThanOrEqual(wakeAt);
   });
 
+  it('keeps a run\'s deadline across a close and reopen: a restart after it passed compensates the run without running its step again', async () => {
+    const file = db('durable-deadline');
+    const log = new CallLog({ 'run:a': { ms: 60_000 } });
+    const original = diamond(log);
+    const first = await openEngine({ store: `sqlite:${file}`, sagas: [original] });
+    await first.start(original, { n: 1 }, { id: 'late', deadline: '1h' });
+    while (log.of('run', 'a').length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await first.close();
+
+    // The restarted process reads two hours later; its step would now succeed at once.
+    const after = new CallLog();
+    const second = await openEngine({ store: `sqlite:${file}`, sagas: [diamond(after)], clock: () => Date.now() + 2 * 3_600_000 });
+    expect(await second.result('late', { timeout: '3s' })).toMatchObject({ status: 'compensated', cause: { cause: 'deadline-passed' } });
+    expect(after.of('run', 'a')).toEqual([]);
+  });
+
   it('resumes a ten-minute backoff at the recorded wake-up time on the engine clock, after a restart', async () => {
     const file = db('clock');
     const tenMinutes = 10 * 60_000;
