@@ -72,6 +72,31 @@ describe('rewind recover stopped with Ctrl-C', () => {
     expect(out.stdout).toMatch(/\n {2}unsettled +1 +still going when the pass ended; they resume at the next recovery\n/);
   });
 
+  it('closes the engine gracefully on SIGTERM as on SIGINT: reports the pass stopped by SIGTERM, says so on stderr and exits 7, leaving a journal the next recovery finishes', async () => {
+    const db = tmp.path('sigterm.db');
+    const book = tmp.path('sigterm.json');
+    await restingPatient(db, 'p-5', book);
+
+    const { child, out, exited } = recoverInChild(db, true);
+    await until('attempt 2 in the child', () => ledger(book).has('p-5:wait#2'));
+    child.kill('SIGTERM');
+
+    expect(await exited).toBe(EXIT_CODES.unsettled);
+    const report = JSON.parse(out.stdout) as RecoveryReport;
+    expect(report).toMatchObject({ stoppedBy: 'SIGTERM', runs: [{ runId: 'p-5', result: 'unsettled' }] });
+    expect(out.stderr.split('\n')[0]).toBe('rewind: SIGTERM: stopping the recovery pass; running steps are asked to stop, and the outcomes that come within the grace period are recorded. Press Ctrl-C again to stop at once.');
+    expect(out.stderr).toMatch(/rewind: 1 run\(s\) did not settle before SIGTERM stopped the pass and 0 could not be resumed\. They resume at the next recovery: run rewind recover again\.\n$/);
+
+    const after = await stateOf(db, 'p-5');
+    expect(after.status).toBe('running');
+    expect(waitStep(after)?.failures.map((f) => [f.attempt, f.error.name])).toEqual([[1, 'CanceledError'], [2, 'CanceledError']]);
+
+    writeFileSync(`${book}.release`, '');
+    const again = await rewind(['recover', '--store', `sqlite:${db}`, '--config', PATIENT_CONFIG]);
+    expect(again.code).toBe(0);
+    expect(waitStep(await stateOf(db, 'p-5'))).toMatchObject({ status: 'succeeded', attempt: 3 });
+  });
+
   it('stops at once with exit 130 on a second Ctrl-C while the close waits for a step that ignores its signal, and the journal stays resumable', async () => {
     const db = tmp.path('twice.db');
     const book = tmp.path('twice.json');

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/saga/index.js';
 import { audit } from '../fixtures/cli/transfer.js';
@@ -64,6 +65,16 @@ describe('rewind runs', () => {
     const wins = await rewind(['runs', '--store', 'sqlite:/nonexistent/x.db'], { env: { REWIND_STORE: `sqlite:${db}` } });
     expect(wins.code).toBe(5);
     expect(wins.stderr).toBe('rewind: No journal at /nonexistent/x.db (from --store sqlite:/nonexistent/x.db). Check the path; rewind creates a journal only for rewind demo.');
+  });
+
+  it('refuses a --store sqlite: file missing from a folder that exists, given absolute or relative to the working directory, with exit 5 and one line on stderr, and creates no file', async () => {
+    const missing = tmp.path('missing.db');
+    for (const [spec, cwd] of [[`sqlite:${missing}`, process.cwd()], ['sqlite:missing.db', tmp.dir]] as const) {
+      const { code, stdout, stderr } = await rewind(['runs', '--store', spec], { cwd });
+      expect([code, stdout]).toEqual([5, '']);
+      expect(stderr).toBe(`rewind: No journal at ${missing} (from --store ${spec}). Check the path; rewind creates a journal only for rewind demo.`);
+      expect(readdirSync(tmp.dir).filter((name) => name.startsWith('missing.db'))).toEqual([]);
+    }
   });
 
   it('colours statuses only when the output allows it, and never under --no-color or NO_COLOR', async () => {
