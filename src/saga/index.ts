@@ -130,7 +130,7 @@ export type { StoreRetryOptions, WorkerOptions } from './worker/worker-options.j
 export { RunHandle } from './run-handle.js';
 export type { RunCompensated, RunCompleted, RunOutcome, RunPending, RunStuck } from './run-outcome.js';
 export { SagaInspector } from './inspector.js';
-export type { RunSummary } from './inspector.js';
+export type { RunSummary, RunWork } from './inspector.js';
 export { QUARANTINE_STREAM_PREFIX, RUN_STREAM_PREFIX, runStream } from './quarantine.js';
 export {
   CompensationCircuitOpenError,

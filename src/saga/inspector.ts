@@ -27,6 +27,24 @@ export interface RunSummary {
   readonly stuckReason: string | undefined;
 }
 
+/**
+ * Which worker drives a run, on a store that workers share (PostgreSQL): what
+ * {@link SagaInspector.work} reads. Times are epoch ms on the store's clock.
+ */
+export interface RunWork {
+  /** `open`: a worker drives the run or may take it up; `done`: no worker will. */
+  readonly state: 'open' | 'done';
+  /**
+   * The worker holding the run, its lease's fencing token, and when the lease lapses unless
+   * renewed (it may have lapsed: compare with `readAt`); `undefined` when no worker holds it.
+   */
+  readonly holder: { readonly worker: string; readonly token: number; readonly expiresAt: number } | undefined;
+  /** When an open run may be taken up (a retry's wake-up; one in the past, or none, means at once). */
+  readonly dueAt: number | undefined;
+  /** The store's time when this was read: compare `expiresAt` and `dueAt` with it, not with this machine's clock. */
+  readonly readAt: number;
+}
+
 /** @internal A run's stored records and either its state or why it has none. */
 export type LoadedRun =
   | { readonly stored: readonly StoredRecord[]; readonly state: RunState; readonly error?: undefined }
@@ -80,6 +98,28 @@ export class SagaInspector {
     if (loaded === undefined) throw new RunNotFoundError({ runId, operation: 'get' });
     if (loaded.error !== undefined) throw loaded.error;
     return loaded.state;
+  }
+
+  /**
+   * Which worker drives run `runId`, and until when: its work entry on a store that workers
+   * share. `undefined` on a store without workers (SQLite: the process that opens it owns
+   * every run) and for a run that has no work entry. Reads only.
+   *
+   * @throws {@link InvalidArgumentError} when `runId` cannot name a run.
+   * @throws the journal's errors.
+   */
+  async work(runId: string): Promise<RunWork | undefined> {
+    const coordination = this.#journal.coordination;
+    if (coordination === undefined) return undefined;
+    const [entry] = await coordination.inspect([runStream(runId)]);
+    if (entry === undefined) return undefined;
+    const { lease } = entry;
+    return {
+      state: entry.state,
+      holder: lease === undefined ? undefined : { worker: lease.owner, token: lease.token, expiresAt: lease.expiresAt.getTime() },
+      dueAt: entry.dueAt?.getTime(),
+      readAt: entry.readAt.getTime(),
+    };
   }
 
   /**

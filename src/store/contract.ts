@@ -7,7 +7,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../errors.js';
-import type { ClaimOptions, Lease, RenewResult, TransactionClient, WorkUpdate } from './coordination.js';
+import type { ClaimOptions, Lease, RenewResult, TransactionClient, WorkEntry, WorkUpdate } from './coordination.js';
 import type { Durability } from './durability.js';
 import type { Disposable } from '../internal/event.js';
 import type { StoredRecord, StreamInfo } from './records.js';
@@ -105,6 +105,8 @@ export interface StoreCoordination {
   finish(leases: readonly Lease[]): Promise<void>;
   /** See `JournalCoordination.onWork`. */
   onWork(listener: (stream: string | undefined) => void): Disposable;
+  /** See `JournalCoordination.inspect`; `streams` are checked names, at least one. */
+  inspect(streams: readonly string[]): Promise<WorkEntry[]>;
   /**
    * Begins a transaction, runs `build`, then appends the records it returns as one
    * {@link AppendRequest} (`expectedSeq` and `lease` checked as in a batch, with the work

@@ -72,6 +72,24 @@ export interface RenewResult {
   readonly lost: string[];
 }
 
+/** A stream's work entry as the store keeps it, read by {@link JournalCoordination.inspect}. */
+export interface WorkEntry {
+  readonly stream: string;
+  /** `open`: work that a worker drives or may claim; `done`: no more work. */
+  readonly state: 'open' | 'done';
+  /**
+   * Who holds the stream, with its token and when the lease lapses unless renewed (which
+   * may have passed: compare with `readAt`); `undefined` when no worker holds it.
+   */
+  readonly lease: Lease | undefined;
+  /** The token of the latest claim, held or not: the next claim raises it. */
+  readonly token: number;
+  /** When an open stream may be claimed (a wake-up time; one in the past, or none, means at once). */
+  readonly dueAt: Date | undefined;
+  /** The store's time when it read the entry, to compare `lease.expiresAt` and `dueAt` with. */
+  readonly readAt: Date;
+}
+
 /** A database client inside a transaction, as a transactional step receives it. */
 export interface TransactionClient {
   /** Runs one statement in the transaction; values are bound, never spliced. */
@@ -131,6 +149,13 @@ export interface JournalCoordination {
    * poll as a fallback.
    */
   onWork(listener: (stream: string | undefined) => void): Disposable;
+  /**
+   * The work entries of `streams` (those that have one, in name order): whether each is
+   * work, who holds it and until when. Reads only; for operators and tools (`rewind show`).
+   * @throws {@link InvalidArgumentError} when `streams` is not an array of stream names
+   * @throws {@link StoreUnavailableError}
+   */
+  inspect(streams: readonly string[]): Promise<WorkEntry[]>;
   /**
    * Runs `build` in a database transaction and appends the records it returns to `stream`
    * in the same transaction: the writes `build` made commit if and only if the records do.

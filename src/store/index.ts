@@ -36,6 +36,7 @@ export type {
   TransactionalAppendOptions,
   TransactionalRecords,
   TransactionClient,
+  WorkEntry,
   WorkUpdate,
 } from './coordination.js';
 

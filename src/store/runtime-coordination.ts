@@ -15,6 +15,7 @@ import type {
   TransactionalAppendOptions,
   TransactionalRecords,
   TransactionClient,
+  WorkEntry,
 } from './coordination.js';
 import type { AppendResult, NewRecord } from './records.js';
 import { checkAppend, checkAppendOptions, checkStream } from './validate.js';
@@ -67,6 +68,14 @@ export class RuntimeCoordination implements JournalCoordination {
     const checked = checkLeases(leases, 'leases');
     if (checked.length === 0) return;
     return this.#host.track(call(checked));
+  }
+
+  async inspect(streams: readonly string[]): Promise<WorkEntry[]> {
+    this.#host.assertOpen('inspect work');
+    if (!Array.isArray(streams)) throw new InvalidArgumentError({ path: 'streams', expected: 'an array of stream names', got: streams });
+    const names = [...new Set(streams.map((stream: unknown, i) => checkStream(stream, `streams[${i}]`)))];
+    if (names.length === 0) return [];
+    return this.#host.track(this.#store.inspect(names));
   }
 
   onWork(listener: (stream: string | undefined) => void): Disposable {

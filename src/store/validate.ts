@@ -49,8 +49,8 @@ function checkCount(value: unknown, path: string, min: number): number | undefin
  * Checks a stream name.
  * @throws {@link InvalidArgumentError} unless it is a non-empty string of valid Unicode without NUL.
  */
-export function checkStream(stream: unknown): string {
-  return checkName(stream, 'stream', 'a stream name');
+export function checkStream(stream: unknown, path = 'stream'): string {
+  return checkName(stream, path, 'a stream name');
 }
 
 /**

@@ -1,12 +1,13 @@
 // The same commands on PostgreSQL: the CLI passes the URL to the library and nothing in it
 // is SQLite-specific but the missing-file check. Skips (and says so) without REWIND_PG_URL.
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../src/saga/index.js';
+import type { RunState, RunSummary, RunWork } from '../../src/saga/index.js';
 import { openEngine, SagaInspector } from '../../src/saga/index.js';
 import { openStore } from '../../src/store/index.js';
 import { dropSchemas, freshSchema, noteSkipWithoutPg, PG_URL, pgUrlWithSchema } from '../helpers/pg.js';
 import { ledger } from '../fixtures/cli/ledger.js';
 import { audit, hold, transfer } from '../fixtures/cli/transfer.js';
+import { patient } from './fixtures/patient.config.js';
 import { CONFIG, rewind, useTempDir } from './helpers.js';
 
 noteSkipWithoutPg('test/cli/postgres.test.ts');
@@ -50,6 +51,32 @@ describe.skipIf(PG_URL === undefined)('rewind on PostgreSQL', () => {
       await journal.close();
     }
     expect(ledger(book).entries()).toEqual([]);
+  }, 60_000);
+
+  it('shows which worker drives a run and how long its lease lasts, that none does once the worker closed, and that a finished run\'s work is done', async () => {
+    const url = pgUrlWithSchema(freshSchema('cli'));
+    const book = tmp.path('pg-worker.json');
+    const service = await openEngine({ store: url, sagas: [transfer, patient], worker: { id: 'svc-1', leaseTtl: '30s' } });
+    try {
+      await (await service.start(transfer, { ledger: book }, { id: 'pg-finished' })).result({ timeout: '10s' });
+      // Its step waits until released: the worker holds the run while the step is in flight.
+      await service.start(patient, { ledger: book }, { id: 'pg-driven' });
+      while (!ledger(book).has('pg-driven:wait#1')) await new Promise((resolve) => setTimeout(resolve, 10));
+
+      const show = await rewind(['show', 'pg-driven', '--store', url]);
+      expect(show.stdout).toMatch(/^run pg-driven {2}patient v1 {2}running\n(?: {2}.+\n)* {2}worker {4}svc-1 \(lease 1, lapses in \d+\.\d s unless renewed\)\n/);
+      const json = JSON.parse((await rewind(['show', 'pg-driven', '--json', '--store', url])).stdout) as RunState & { work: RunWork };
+      expect(json.work).toMatchObject({ state: 'open', holder: { worker: 'svc-1', token: 1 } });
+      // Measured on the server's clock, so this machine's clock does not matter.
+      expect(json.work.holder!.expiresAt - json.work.readAt).toBeGreaterThan(15_000);
+    } finally {
+      await service.close();
+    }
+    // Closing cut the step short and released the lease: the run waits for any worker, at its retry's wake-up.
+    const released = await rewind(['show', 'pg-driven', '--store', url]);
+    expect(released.stdout).toMatch(/\n {2}worker {4}none: any worker may take it up (?:now|at \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ)\n/);
+    const finished = await rewind(['show', 'pg-finished', '--store', url]);
+    expect(finished.stdout).toContain('\n  worker    none: its work is done\n');
   }, 60_000);
 
   it('checks a saga with a transactional step on a PostgreSQL scratch database (--scratch), which it cannot on SQLite', async () => {

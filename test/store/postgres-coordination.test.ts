@@ -12,6 +12,7 @@ import {
   type Journal,
   type JournalCoordination,
   type Lease,
+  type WorkEntry,
 } from '../../src/store/index.js';
 import { adminPool, dropSchemas, freshSchema, noteSkipWithoutPg, PG_URL, pgUrlWithSchema } from '../helpers/pg.js';
 import { until } from '../helpers/until.js';
@@ -210,6 +211,33 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
     await close();
   });
 
+  it('inspect reads whether each stream is work, who holds it until when, and when it is due; streams without work are left out', async () => {
+    const { journals, close } = await workers(1);
+    const j = journals[0]!;
+    const held = { state: 'open', claimFor: { owner: 'w-a', ttlMs: MINUTE } } as const;
+    const { lease } = await j.append('held', [{ type: 'started' }], { expectedSeq: 0, work: held });
+    const due = new Date(Date.now() + MINUTE);
+    await j.append('waiting', [{ type: 'started' }], { expectedSeq: 0, work: { state: 'open', dueAt: due } });
+    const { lease: ended } = await j.append('finished', [{ type: 'started' }], { expectedSeq: 0, work: held });
+    await j.append('finished', [{ type: 'completed' }], { lease: ended!, work: { state: 'done' } });
+    await j.append('plain', [{ type: 'x' }]);
+
+    const entries = await coord(j).inspect(['waiting', 'held', 'plain', 'finished', 'held']);
+    expect(entries.map((e) => e.stream)).toEqual(['finished', 'held', 'waiting']);
+    const [finished, holding, waiting] = entries as [WorkEntry, WorkEntry, WorkEntry];
+    expect(holding).toMatchObject({ state: 'open', token: 1, lease: { stream: 'held', owner: 'w-a', token: 1, expiresAt: lease!.expiresAt } });
+    expect(holding.lease!.expiresAt.getTime() - holding.readAt.getTime()).toBeGreaterThan(MINUTE - 10_000);
+    // Claimed with its start, so due since then: at once.
+    expect(holding.dueAt!.getTime()).toBeLessThanOrEqual(holding.readAt.getTime());
+    expect(waiting).toMatchObject({ state: 'open', token: 0, lease: undefined, dueAt: due });
+    expect(finished).toMatchObject({ state: 'done', token: 1, lease: undefined, dueAt: undefined });
+
+    await coord(j).release([lease!]);
+    expect(await coord(j).inspect(['held'])).toMatchObject([{ state: 'open', token: 1, lease: undefined }]);
+    expect(await coord(j).inspect([])).toEqual([]);
+    await close();
+  });
+
   it('onWork fires when work is opened or released anywhere in the store, and stops when disposed', async () => {
     const { journals, close } = await workers(2);
     const [a, b] = [journals[0]!, journals[1]!];
@@ -402,6 +430,8 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
       [() => j.append('s', [{ type: 'x' }], { work: { state: 'open', claimFor: { owner: 'w', ttlMs: 10 } } }), 'options.work.claimFor'],
       [() => j.append('s', [{ type: 'x' }], { expectedSeq: 0, lease, work: { state: 'open', claimFor: { owner: 'w', ttlMs: 10 } } }), 'options.work.claimFor'],
       [() => j.append('s', [{ type: 'x' }], { expectedSeq: 0, work: { state: 'open', claimFor: { owner: 'w', ttlMs: 0 } } }), 'options.work.claimFor.ttlMs'],
+      [() => c.inspect('s' as unknown as string[]), 'streams'],
+      [() => c.inspect(['s', '']), 'streams[1]'],
       [() => c.appendInTransaction('', () => Promise.resolve([])), 'stream'],
       [() => c.appendInTransaction('s', 'no' as unknown as () => Promise<[]>), 'build'],
       [() => c.appendInTransaction('s', () => Promise.resolve([{ type: 'x' }]), { lease: { ...lease, stream: 'u' } }), 'options.lease.stream'],
@@ -418,6 +448,7 @@ describe.skipIf(!PG_URL)('PostgreSQL coordination', () => {
     await expect(c.renew([lease], 10)).rejects.toMatchObject({ code: 'STORE_CLOSED' });
     await expect(c.release([lease])).rejects.toMatchObject({ code: 'STORE_CLOSED' });
     await expect(c.finish([lease])).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+    await expect(c.inspect(['s'])).rejects.toMatchObject({ code: 'STORE_CLOSED' });
     await expect(c.appendInTransaction('s', () => Promise.resolve([{ type: 'x' }]))).rejects.toMatchObject({ code: 'STORE_CLOSED' });
     expect(() => c.onWork(() => undefined)).toThrow(/closed/);
   });

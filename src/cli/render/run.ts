@@ -6,15 +6,16 @@
  *
  * @module
  */
-import type { JournalRecord, RunState, SagaEvent, StepState } from '../../saga/index.js';
+import type { JournalRecord, RunState, RunWork, SagaEvent, StepState } from '../../saga/index.js';
 import { paint, statusPaint, type Output } from '../output.js';
 import { formatDuration, formatTime, oneLine, table } from './text.js';
 
-/** Every section of a run: header, steps, operator actions, timeline. */
-export function renderRun(out: Output, state: RunState): string[] {
+/** Every section of a run: header (with the worker driving it, when `work` is given), steps, operator actions, timeline. */
+export function renderRun(out: Output, state: RunState, work?: RunWork): string[] {
   const actions = renderActions(out, state);
   return [
     ...renderHeader(out, state),
+    ...(work === undefined ? [] : [renderWork(work)]),
     '',
     paint(out, 'bold', 'steps'),
     ...indent(renderSteps(out, state)),
@@ -48,6 +49,21 @@ export function renderHeader(out: Output, state: RunState): string[] {
     lines.push(`  ${paint(out, 'red', 'stuck')}     ${state.stuck.phase} of step "${state.stuck.step}": ${state.stuck.reason}`);
   }
   return lines;
+}
+
+/**
+ * Which worker drives the run, on a store that workers share: one header line. Times are
+ * compared with the store's clock (`readAt`), not this machine's.
+ */
+export function renderWork(work: RunWork): string {
+  if (work.state === 'done') return '  worker    none: its work is done';
+  const { holder, readAt } = work;
+  if (holder !== undefined && holder.expiresAt > readAt) {
+    return `  worker    ${holder.worker} (lease ${holder.token}, lapses in ${formatDuration(holder.expiresAt - readAt)} unless renewed)`;
+  }
+  const when = work.dueAt !== undefined && work.dueAt > readAt ? `at ${formatTime(work.dueAt)}` : 'now';
+  const lapsed = holder === undefined ? '' : `${holder.worker}'s lease ${holder.token} lapsed ${formatDuration(readAt - holder.expiresAt)} ago; `;
+  return `  worker    none: ${lapsed}any worker may take it up ${when}`;
 }
 
 /** One row per step the journal mentions: status, attempts, how long its run took, its compensation, its last error. */

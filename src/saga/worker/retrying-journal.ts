@@ -32,6 +32,7 @@ import type {
   TransactionalAppendOptions,
   TransactionalRecords,
   TransactionClient,
+  WorkEntry,
 } from '../../store/coordination.js';
 import { isRetryableStoreError, retryStore, type RetryHooks } from './store-retry.js';
 import type { ResolvedStoreRetry } from './worker-options.js';
@@ -141,7 +142,7 @@ export class RetryingJournal implements Journal {
  * The coordination calls of a {@link RetryingJournal}: `claim` and `release` are retried
  * (a claim whose outcome was lost only leaves leases that lapse; a release is idempotent);
  * `renew` is not (the heartbeat calls it again soon, and must see a failure in time to stop
- * its runs); `appendInTransaction` is not (its caller resolves an unknown outcome, see
+ * its runs); `inspect` reads only, so it is retried; `appendInTransaction` is not (its caller resolves an unknown outcome, see
  * `transactions.ts`).
  */
 class RetryingCoordination implements JournalCoordination {
@@ -171,6 +172,10 @@ class RetryingCoordination implements JournalCoordination {
 
   onWork(listener: (stream: string | undefined) => void): Disposable {
     return this.#inner.onWork(listener);
+  }
+
+  inspect(streams: readonly string[]): Promise<WorkEntry[]> {
+    return this.#journal.retry(() => this.#inner.inspect(streams));
   }
 
   appendInTransaction(

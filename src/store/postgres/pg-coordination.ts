@@ -11,7 +11,7 @@
  * @module
  */
 import type { AppendOutcome, EncodedRecord, StoreCoordination } from '../contract.js';
-import type { ClaimOptions, Lease, RenewResult, TransactionClient, WorkUpdate } from '../coordination.js';
+import type { ClaimOptions, Lease, RenewResult, TransactionClient, WorkEntry, WorkUpdate } from '../coordination.js';
 import type { Disposable } from '../../internal/event.js';
 import { appendInOpenTransaction } from './pg-append.js';
 import type { CommitMode, PgConnections } from './pg-connection.js';
@@ -44,6 +44,17 @@ function heldLeases(names: PgNames): string {
 
 function leaseParams(leases: readonly Lease[]): unknown[] {
   return [leases.map((l) => l.stream), leases.map((l) => l.owner), leases.map((l) => l.token)];
+}
+
+/** A row of {@link PgCoordination.inspect}: the lease's columns, null when no one holds the stream. */
+interface WorkRow {
+  readonly stream: string;
+  readonly owner: string | null;
+  readonly token: string;
+  readonly expires_ms: string | null;
+  readonly state: 'open' | 'done';
+  readonly due_at: Date | null;
+  readonly read_at: Date;
 }
 
 /** How an `appendInTransaction` attempt ended: with an outcome (committed only if `appended`), or with `build` throwing. */
@@ -116,6 +127,22 @@ export class PgCoordination implements StoreCoordination {
 
   onWork(listener: (stream: string | undefined) => void): Disposable {
     return this.#context().listener.subscribe(listener);
+  }
+
+  async inspect(streams: readonly string[]): Promise<WorkEntry[]> {
+    const { names, connections } = this.#context();
+    // The lease's columns as claims return them, so both give the same expiry to the ms.
+    const sql = `SELECT ${LEASE_COLUMNS}, w.state, w.due_at, statement_timestamp() AS read_at
+      FROM ${names.work} AS w WHERE w.stream = ANY($1::text[]) ORDER BY w.stream`;
+    const result = await connections.run('inspect work', (client) => client.query(prepared(sql, [streams])));
+    return (result.rows as WorkRow[]).map((row) => ({
+      stream: row.stream,
+      state: row.state,
+      lease: row.owner === null || row.expires_ms === null ? undefined : toLease(row as LeaseRow),
+      token: Number(row.token),
+      dueAt: row.due_at ?? undefined,
+      readAt: row.read_at,
+    }));
   }
 
   async appendInTransaction(

@@ -90,6 +90,7 @@ describe.skipIf(PG_URL === undefined)('transactional commits whose acknowledgeme
       release: (l) => coordination.release(l),
       finish: (l) => coordination.finish(l),
       onWork: (l) => coordination.onWork(l),
+      inspect: (s) => coordination.inspect(s),
       appendInTransaction: wrap(coordination),
     };
     const journal = injected(real, { coordination: wrapped });
