@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Journal, StoredRecord } from '../store/index.js';
+import type { Journal, StoredRecord, WorkEntry } from '../store/index.js';
 import { decodeRecord } from './codec.js';
 import { resolveListOptions, type ListOptions } from './engine-options.js';
 import { RunNotFoundError, SagaJournalInconsistentError } from './errors.js';
@@ -109,17 +109,21 @@ export class SagaInspector {
    * @throws the journal's errors.
    */
   async work(runId: string): Promise<RunWork | undefined> {
+    return (await this.workOf([runId])).get(runId);
+  }
+
+  /**
+   * {@link work} for many runs in one read: the runs that have a work entry, by run id;
+   * empty on a store without workers.
+   *
+   * @throws {@link InvalidArgumentError} when a run id cannot name a run.
+   * @throws the journal's errors.
+   */
+  async workOf(runIds: readonly string[]): Promise<Map<string, RunWork>> {
     const coordination = this.#journal.coordination;
-    if (coordination === undefined) return undefined;
-    const [entry] = await coordination.inspect([runStream(runId)]);
-    if (entry === undefined) return undefined;
-    const { lease } = entry;
-    return {
-      state: entry.state,
-      holder: lease === undefined ? undefined : { worker: lease.owner, token: lease.token, expiresAt: lease.expiresAt.getTime() },
-      dueAt: entry.dueAt?.getTime(),
-      readAt: entry.readAt.getTime(),
-    };
+    if (coordination === undefined) return new Map();
+    const entries = await coordination.inspect(runIds.map((runId) => runStream(runId)));
+    return new Map(entries.map((entry) => [entry.stream.slice(RUN_STREAM_PREFIX.length), toRunWork(entry)]));
   }
 
   /**
@@ -159,6 +163,16 @@ export class SagaInspector {
     if (limit === undefined) return summaries;
     return summaries.sort((a, b) => b.startedAt - a.startedAt || a.runId.localeCompare(b.runId)).slice(0, limit);
   }
+}
+
+function toRunWork(entry: WorkEntry): RunWork {
+  const { lease } = entry;
+  return {
+    state: entry.state,
+    holder: lease === undefined ? undefined : { worker: lease.owner, token: lease.token, expiresAt: lease.expiresAt.getTime() },
+    dueAt: entry.dueAt?.getTime(),
+    readAt: entry.readAt.getTime(),
+  };
 }
 
 function summarize(state: RunState): RunSummary {

@@ -16,6 +16,14 @@ afterAll(async () => {
   if (PG_URL !== undefined) await dropSchemas();
 });
 
+/** The WORKER cell of each row of `rewind runs`' table, by run id (the table's columns start where its header's words do). */
+function workerColumn(stdout: string): Record<string, string> {
+  const [header, ...rows] = stdout.split('\n').filter((line) => line !== '');
+  const from = header!.indexOf('WORKER');
+  const to = header!.indexOf('STUCK BECAUSE');
+  return Object.fromEntries(rows.map((row) => [row.split(' ')[0]!, row.slice(from, to).trim()]));
+}
+
 describe.skipIf(PG_URL === undefined)('rewind on PostgreSQL', () => {
   it('lists and shows runs, and cancels and reverts them through the journal while a service worker drives them', async () => {
     const url = pgUrlWithSchema(freshSchema('cli'));
@@ -53,7 +61,7 @@ describe.skipIf(PG_URL === undefined)('rewind on PostgreSQL', () => {
     expect(ledger(book).entries()).toEqual([]);
   }, 60_000);
 
-  it('shows which worker drives a run and how long its lease lasts, that none does once the worker closed, and that a finished run\'s work is done', async () => {
+  it('shows and lists which worker drives a run and how long its lease lasts, that none does once the worker closed, and that a finished run\'s work is done', async () => {
     const url = pgUrlWithSchema(freshSchema('cli'));
     const book = tmp.path('pg-worker.json');
     const service = await openEngine({ store: url, sagas: [transfer, patient], worker: { id: 'svc-1', leaseTtl: '30s' } });
@@ -69,12 +77,22 @@ describe.skipIf(PG_URL === undefined)('rewind on PostgreSQL', () => {
       expect(json.work).toMatchObject({ state: 'open', holder: { worker: 'svc-1', token: 1 } });
       // Measured on the server's clock, so this machine's clock does not matter.
       expect(json.work.holder!.expiresAt - json.work.readAt).toBeGreaterThan(15_000);
+
+      const runs = await rewind(['runs', '--store', url]);
+      expect(runs.stdout.split('\n')[0]).toMatch(/^RUN\s+SAGA\s+STATUS\s+STARTED\s+UPDATED\s+WORKER\s+STUCK BECAUSE$/);
+      expect(workerColumn(runs.stdout)).toEqual({ 'pg-driven': 'svc-1', 'pg-finished': '' });
+      const listed = JSON.parse((await rewind(['runs', '--json', '--store', url])).stdout) as (RunSummary & { work: RunWork })[];
+      expect(Object.fromEntries(listed.map((run) => [run.runId, [run.work.state, run.work.holder?.worker]]))).toEqual({
+        'pg-driven': ['open', 'svc-1'],
+        'pg-finished': ['done', undefined],
+      });
     } finally {
       await service.close();
     }
     // Closing cut the step short and released the lease: the run waits for any worker, at its retry's wake-up.
     const released = await rewind(['show', 'pg-driven', '--store', url]);
     expect(released.stdout).toMatch(/\n {2}worker {4}none: any worker may take it up (?:now|at \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ)\n/);
+    expect(workerColumn((await rewind(['runs', '--store', url])).stdout)['pg-driven']).toMatch(/^any(?:, at .+)?$/);
     const finished = await rewind(['show', 'pg-finished', '--store', url]);
     expect(finished.stdout).toContain('\n  worker    none: its work is done\n');
   }, 60_000);

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { RUN_STATUSES, type RunStatus, type RunSummary } from '../../saga/index.js';
+import { RUN_STATUSES, type RunStatus, type RunSummary, type RunWork } from '../../saga/index.js';
 import { CommandContext, type CliDeps } from '../context.js';
 import { paint, statusPaint } from '../output.js';
 import { examples, parsePositiveInt, parseSince, parseStatuses } from '../options.js';
@@ -16,6 +16,8 @@ interface RunsOptions {
 /**
  * `rewind runs`: the runs in the store, newest first, as a table or `--json`. Every filter is
  * `SagaInspector.list()`'s own, so the CLI lists what the library (and a console on it) would.
+ * On a store that workers share, each run also says which worker drives it
+ * (`SagaInspector.workOf()`).
  */
 export function registerRuns(program: Command, deps: CliDeps): void {
   program
@@ -25,7 +27,7 @@ export function registerRuns(program: Command, deps: CliDeps): void {
     .option('--saga <name>', 'only runs of this saga (any version)')
     .option('--since <when>', 'only runs started since: a duration back from now (1h, 2d) or an ISO date', parseSince)
     .option('--limit <n>', 'at most this many runs (the newest)', parsePositiveInt)
-    .option('--json', 'print the runs as JSON (SagaInspector.list() summaries, times in epoch ms)')
+    .option('--json', 'print the runs as JSON (SagaInspector.list() summaries, times in epoch ms; on PostgreSQL each with work: which worker drives it)')
     .addHelpText('after', examples(
       'rewind runs --store sqlite:./rewind.db',
       'rewind runs --status stuck,compensating --saga place-order',
@@ -35,10 +37,13 @@ export function registerRuns(program: Command, deps: CliDeps): void {
       const ctx = new CommandContext(deps, command, options);
       const { status, saga, since, limit } = options;
       // One more than asked, to tell whether some were left out; newest first either way.
-      const listed = await ctx.withInspector((inspector) => inspector.list({ status, saga, since, limit: limit === undefined ? Number.MAX_SAFE_INTEGER : limit + 1 }));
+      const { listed, work } = await ctx.withInspector(async (inspector) => {
+        const all = await inspector.list({ status, saga, since, limit: limit === undefined ? Number.MAX_SAFE_INTEGER : limit + 1 });
+        return { listed: all, work: await inspector.workOf(all.slice(0, limit).map((run) => run.runId)) };
+      });
       const runs = listed.slice(0, limit);
       if (options.json === true) {
-        ctx.out.line(JSON.stringify(runs, null, 2));
+        ctx.out.line(JSON.stringify(runs.map((run) => (work.has(run.runId) ? { ...run, work: work.get(run.runId) } : run)), null, 2));
         return;
       }
       if (runs.length === 0) {
@@ -46,19 +51,34 @@ export function registerRuns(program: Command, deps: CliDeps): void {
         ctx.out.line(filtered ? 'No runs match these filters.' : 'No runs in this store.');
         return;
       }
-      for (const line of renderRuns(ctx, runs)) ctx.out.line(line);
+      for (const line of renderRuns(ctx, runs, work)) ctx.out.line(line);
       if (listed.length > runs.length) ctx.out.line('(more runs not shown; raise --limit)');
     });
 }
 
-function renderRuns(ctx: CommandContext, runs: readonly RunSummary[]): string[] {
+/** The runs as a table; with a WORKER column when the store has workers (`work` is not empty). */
+function renderRuns(ctx: CommandContext, runs: readonly RunSummary[], work: ReadonlyMap<string, RunWork>): string[] {
+  const workers = work.size > 0;
   const rows = runs.map((run) => [
     run.runId,
     `${run.saga} v${run.version}`,
     paint(ctx.out, statusPaint(run.status), run.status),
     formatTime(run.startedAt),
     formatTime(run.updatedAt),
+    ...(workers ? [workerCell(work.get(run.runId))] : []),
     run.stuckReason === undefined ? '' : oneLine(run.stuckReason, 80),
   ]);
-  return table(ctx.out, ['RUN', 'SAGA', 'STATUS', 'STARTED', 'UPDATED', 'STUCK BECAUSE'], rows);
+  return table(ctx.out, ['RUN', 'SAGA', 'STATUS', 'STARTED', 'UPDATED', ...(workers ? ['WORKER'] : []), 'STUCK BECAUSE'], rows);
+}
+
+/**
+ * Who drives a run, in a word or two: the worker holding it, `<worker> (lapsed)` when its
+ * lease ran out, `any` (with the time, when later) when any worker may take it up, nothing
+ * when its work is done. Compared on the store's clock, as leases are.
+ */
+function workerCell(work: RunWork | undefined): string {
+  if (work === undefined || work.state === 'done') return '';
+  const { holder, readAt, dueAt } = work;
+  if (holder !== undefined) return holder.expiresAt > readAt ? holder.worker : `${holder.worker} (lapsed)`;
+  return dueAt !== undefined && dueAt > readAt ? `any, at ${formatTime(dueAt)}` : 'any';
 }
