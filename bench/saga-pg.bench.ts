@@ -37,6 +37,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { describe, type LoadResult } from './fixtures/load.js';
@@ -115,27 +116,31 @@ type Durability = 'always' | 'none';
 /** One level of Rewind: the load figures, the CPU and WAL lines, and the machine's use with the workers' own CPU seconds. */
 interface RewindLevel extends LoadResult {
   readonly cpu: string;
-  readonly wal: string;
+  /** The WAL flush line; `undefined` with durability `none`, whose commits wait for none. */
+  readonly wal: string | undefined;
   readonly use: CpuUse | undefined;
   readonly workerSeconds: number | undefined;
   /** Appends per commit (batch), over all the workers. */
   readonly appendsPerCommit: number;
 }
 
-/** `workers` worker processes with `durability`; `timeWal` turns on the timing of WAL flushes in their sessions. */
+/**
+ * `workers` worker processes with `durability`; with `always`, the WAL flushes are counted,
+ * and timed in the workers' sessions when `timeWal`.
+ */
 async function measureRewind(pgUrl: string, workers: number, durability: Durability, timeWal: boolean): Promise<RewindLevel> {
   const schema = `rewind_bench_pg_${durability}_${workers}`;
   const admin = new pg.Client({ connectionString: pgUrl });
   await admin.connect();
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  const url = new URL(timeWal ? withWalTiming(pgUrl) : pgUrl);
+  const flushes = durability === 'always';
+  const url = new URL(flushes && timeWal ? withWalTiming(pgUrl) : pgUrl);
   url.searchParams.set('schema', schema);
   const processes = Array.from({ length: workers }, (_, i) => new BenchWorker(url.toString(), `bench-${durability}-${workers}-${i}`, N / workers, durability));
   try {
     await Promise.all(processes.map((p) => p.line('READY')));
     // The warm-up's last commits reach pg_stat_wal only once their sessions are idle.
-    await delay(WAL_STATS_DELAY_MS);
-    const walBefore = await sampleWal(admin);
+    const walBefore = flushes ? await sleep(WAL_STATS_DELAY_MS).then(() => sampleWal(admin)) : undefined;
     const workerCpu = (): number | undefined => processes.reduce<number | undefined>((sum, p) => (sum === undefined ? undefined : sumDefined(sum, p.cpuSeconds())), 0);
     const workersBefore = workerCpu();
     const before = sampleCpu();
@@ -147,8 +152,7 @@ async function measureRewind(pgUrl: string, workers: number, durability: Durabil
     const seconds = (performance.now() - startedAt) / 1000;
     const after = sampleCpu();
     const workersAfter = workerCpu();
-    await delay(WAL_STATS_DELAY_MS);
-    const walAfter = await sampleWal(admin);
+    const walAfter = flushes ? await sleep(WAL_STATS_DELAY_MS).then(() => sampleWal(admin)) : undefined;
     const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
     return {
       runs: N,
@@ -159,7 +163,7 @@ async function measureRewind(pgUrl: string, workers: number, durability: Durabil
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
       cpu: describeCpu(before, after, cores),
-      wal: describeWal(walBefore, walAfter, { seconds, steps: N * STEPS, commits: results.reduce((sum, r) => sum + r.commits, 0) }, timeWal),
+      wal: flushes ? describeWal(walBefore, walAfter, { seconds, steps: N * STEPS, commits: results.reduce((sum, r) => sum + r.commits, 0) }, timeWal) : undefined,
       use: cpuUse(before, after, cores),
       workerSeconds: workersBefore === undefined || workersAfter === undefined ? undefined : workersAfter - workersBefore,
       appendsPerCommit: results.reduce((sum, r) => sum + r.appends, 0) / results.reduce((sum, r) => sum + r.commits, 0),
@@ -169,10 +173,6 @@ async function measureRewind(pgUrl: string, workers: number, durability: Durabil
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await admin.end();
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function sumDefined(a: number, b: number | undefined): number | undefined {
@@ -275,7 +275,7 @@ if (pgUrl === undefined || pgUrl === '') {
   for (const workers of WORKER_COUNTS) {
     const result = medianLevel(rounds.map((r) => r.get(workers)!));
     rewind.set(workers, result);
-    console.log(`${describe(`Rewind ${workers}w`, result)}\n  rounds: ${stepRates(rounds, workers)}\n  ${result.cpu}\n  ${describeCost(result)}\n  ${result.wal}`);
+    console.log(`${describe(`Rewind ${workers}w`, result)}\n  rounds: ${stepRates(rounds, workers)}\n  ${result.cpu}\n  ${describeCost(result)}\n  ${result.wal ?? ''}`);
   }
   for (const workers of [1, 2]) {
     const result = medianLevel(unflushed.map((r) => r.get(workers)!));
@@ -289,7 +289,7 @@ if (pgUrl === undefined || pgUrl === '') {
     const before = sampleCpu();
     const [result] = await measureDbos(pgUrl, N, [concurrency], 10, { runs: WARMUP_RUNS, concurrency });
     // DBOS has closed its connections: let the server reap their backends, whose CPU it then counts.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     dbos.set(workers, result!);
     console.log(`${describe('DBOS', result!)}\n  ${describeCpu(before, sampleCpu(), cores)} (with DBOS's warm-up and database setup)`);
   }

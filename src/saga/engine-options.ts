@@ -8,11 +8,10 @@
 import { InvalidArgumentError } from '../errors.js';
 import { toEpochMillis, toMillis, type Duration } from '../internal/duration.js';
 import type { Durability, Journal } from '../store/index.js';
-import { isStorableText, STORABLE_TEXT } from '../store/storable-text.js';
 import type { SagaDefinition } from './definition.js';
 import { RESOLUTIONS, type Resolution } from './events.js';
 import { RUN_STATUSES, type RunStatus } from './state.js';
-import { resolveStoreRetry, resolveWorkerOptions, type ResolvedStoreRetry, type ResolvedWorkerOptions, type StoreRetryOptions, type WorkerOptions } from './worker/worker-options.js';
+import { resolveId, resolveStoreRetry, resolveWorkerOptions, type ResolvedStoreRetry, type ResolvedWorkerOptions, type StoreRetryOptions, type WorkerOptions } from './worker/worker-options.js';
 
 /**
  * When the engine stops retrying the compensations of a saga and escalates them to
@@ -259,10 +258,7 @@ function resolveBreaker(value: unknown): CompensationBreakerOptions | false {
  */
 export function resolveStartOptions(options: unknown, now: number, newId: () => string): { runId: string; deadline: number | undefined } {
   const o = record(options ?? {}, 'start options', 'an options object { id?, deadline? }');
-  const id = o['id'] === undefined ? newId() : o['id'];
-  if (typeof id !== 'string' || id.trim() === '' || id.length > 200 || !isStorableText(id)) {
-    throw new InvalidArgumentError({ path: 'options.id', expected: `a non-empty ${STORABLE_TEXT} of at most 200 characters`, got: id });
-  }
+  const id = resolveId(o['id'], 'options.id', newId);
   const deadline = o['deadline'];
   if (deadline === undefined) return { runId: id, deadline: undefined };
   const at = deadline instanceof Date ? toEpochMillis(deadline, 'options.deadline') : now + toMillis(deadline, 'options.deadline');

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, type Durability, type StoreWarning } from '../../src/store/index.js';
 import { bundledFixture } from '../helpers/fixture-bundle.js';
+import { rng } from '../saga/sim/prng.js';
 import { buildRecorder, losePower, recordingEnv, type PowerLoss } from './power-loss.js';
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'power-appender.ts');
@@ -32,21 +33,10 @@ interface Ack {
   readonly ns: bigint;
 }
 
-/** A seeded generator (mulberry32), so a failing case can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Runs the appender with `durability` in a folder of its own under the recorder until it has
- * printed `acks` appends, SIGKILLs it `delayMs` later, and returns the journal's path, the recorder's log
- * and the appends it printed in full.
+ * printed `acks` appends, SIGKILLs it `delayMs` later, and returns the journal's path, the
+ * recorder's log and the appends it printed in full.
  */
 async function appendAndKill(
   name: string,
@@ -163,9 +153,9 @@ describe.skipIf(library === undefined)('SQLite journal across a power loss', () 
     let meaningful = 0;
     for (let round = 0; meaningful < wanted && round < 30; round++) {
       const seed = 1 + round + (torn ? 100 : 0);
-      const pick = random(seed);
-      const { dir, file, log, acked } = await appendAndKill(`always-${torn ? 'torn' : 'clean'}-${round}`, 'always', 200 + Math.floor(pick() * 1500), { delayMs: pick() * 4 });
-      const loss: PowerLoss = losePower(log, dir, torn ? () => pick() < 0.5 : undefined);
+      const random = rng(seed);
+      const { dir, file, log, acked } = await appendAndKill(`always-${torn ? 'torn' : 'clean'}-${round}`, 'always', random.int(200, 1700), { delayMs: random.next() * 4 });
+      const loss: PowerLoss = losePower(log, dir, torn ? () => random.chance(0.5) : undefined);
       expect(await judge(file, acked), `seed ${seed}; ${loss.lost} changes rolled back, ${loss.kept} put back`).toEqual([]);
       if (torn ? loss.kept > 0 : loss.lost > 0) meaningful++;
     }

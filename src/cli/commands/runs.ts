@@ -3,6 +3,7 @@ import { RUN_STATUSES, type RunStatus, type RunSummary, type RunWork } from '../
 import { CommandContext, type CliDeps } from '../context.js';
 import { paint, statusPaint } from '../output.js';
 import { examples, parsePositiveInt, parseSince, parseStatuses } from '../options.js';
+import { workStanding } from '../render/run.js';
 import { formatTime, oneLine, table } from '../render/text.js';
 
 interface RunsOptions {
@@ -74,11 +75,12 @@ function renderRuns(ctx: CommandContext, runs: readonly RunSummary[], work: Read
 /**
  * Who drives a run, in a word or two: the worker holding it, `<worker> (lapsed)` when its
  * lease ran out, `any` (with the time, when later) when any worker may take it up, nothing
- * when its work is done. Compared on the store's clock, as leases are.
+ * when its work is done.
  */
 function workerCell(work: RunWork | undefined): string {
-  if (work === undefined || work.state === 'done') return '';
-  const { holder, readAt, dueAt } = work;
-  if (holder !== undefined) return holder.expiresAt > readAt ? holder.worker : `${holder.worker} (lapsed)`;
-  return dueAt !== undefined && dueAt > readAt ? `any, at ${formatTime(dueAt)}` : 'any';
+  const standing = work === undefined ? undefined : workStanding(work);
+  if (standing === undefined || standing.kind === 'done') return '';
+  if (standing.kind === 'held') return standing.worker;
+  if (standing.lapsed !== undefined) return `${standing.lapsed.worker} (lapsed)`;
+  return standing.dueAt === undefined ? 'any' : `any, at ${formatTime(standing.dueAt)}`;
 }

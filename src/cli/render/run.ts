@@ -52,18 +52,46 @@ export function renderHeader(out: Output, state: RunState): string[] {
 }
 
 /**
- * Which worker drives the run, on a store that workers share: one header line. Times are
- * compared with the store's clock (`readAt`), not this machine's.
+ * Where a run's work stands: done, held by a worker (for `leftMs` more unless renewed), or
+ * waiting for any worker, after a holder's lease lapsed `lapsedMs` ago or not, from `dueAt`
+ * when that is still to come. Times are compared on the store's clock (`readAt`), not this
+ * machine's, as leases are.
  */
+export type WorkStanding =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'held'; readonly worker: string; readonly token: number; readonly leftMs: number }
+  | {
+      readonly kind: 'waiting';
+      readonly lapsed: { readonly worker: string; readonly token: number; readonly lapsedMs: number } | undefined;
+      readonly dueAt: number | undefined;
+    };
+
+/** Where `work` stands: see {@link WorkStanding}. */
+export function workStanding(work: RunWork): WorkStanding {
+  if (work.state === 'done') return { kind: 'done' };
+  const { holder, readAt, dueAt } = work;
+  if (holder !== undefined && holder.expiresAt > readAt) return { kind: 'held', worker: holder.worker, token: holder.token, leftMs: holder.expiresAt - readAt };
+  return {
+    kind: 'waiting',
+    lapsed: holder === undefined ? undefined : { worker: holder.worker, token: holder.token, lapsedMs: readAt - holder.expiresAt },
+    dueAt: dueAt !== undefined && dueAt > readAt ? dueAt : undefined,
+  };
+}
+
+/** Which worker drives the run, on a store that workers share: one header line. */
 export function renderWork(work: RunWork): string {
-  if (work.state === 'done') return '  worker    none: its work is done';
-  const { holder, readAt } = work;
-  if (holder !== undefined && holder.expiresAt > readAt) {
-    return `  worker    ${holder.worker} (lease ${holder.token}, lapses in ${formatDuration(holder.expiresAt - readAt)} unless renewed)`;
+  const standing = workStanding(work);
+  switch (standing.kind) {
+    case 'done':
+      return '  worker    none: its work is done';
+    case 'held':
+      return `  worker    ${standing.worker} (lease ${standing.token}, lapses in ${formatDuration(standing.leftMs)} unless renewed)`;
+    case 'waiting': {
+      const { lapsed, dueAt } = standing;
+      const before = lapsed === undefined ? '' : `${lapsed.worker}'s lease ${lapsed.token} lapsed ${formatDuration(lapsed.lapsedMs)} ago; `;
+      return `  worker    none: ${before}any worker may take it up ${dueAt === undefined ? 'now' : `at ${formatTime(dueAt)}`}`;
+    }
   }
-  const when = work.dueAt !== undefined && work.dueAt > readAt ? `at ${formatTime(work.dueAt)}` : 'now';
-  const lapsed = holder === undefined ? '' : `${holder.worker}'s lease ${holder.token} lapsed ${formatDuration(readAt - holder.expiresAt)} ago; `;
-  return `  worker    none: ${lapsed}any worker may take it up ${when}`;
 }
 
 /** One row per step the journal mentions: status, attempts, how long its run took, its compensation, its last error. */

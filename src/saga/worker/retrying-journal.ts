@@ -140,10 +140,10 @@ export class RetryingJournal implements Journal {
 
 /**
  * The coordination calls of a {@link RetryingJournal}: `claim` and `release` are retried
- * (a claim whose outcome was lost only leaves leases that lapse; a release is idempotent);
- * `renew` is not (the heartbeat calls it again soon, and must see a failure in time to stop
- * its runs); `inspect` reads only, so it is retried; `appendInTransaction` is not (its caller resolves an unknown outcome, see
- * `transactions.ts`).
+ * (a claim whose outcome was lost only leaves leases that lapse; a release is idempotent),
+ * and so is `inspect`, which only reads; `renew` is not (the heartbeat calls it again soon,
+ * and must see a failure in time to stop its runs); `appendInTransaction` is not (its
+ * caller resolves an unknown outcome, see `transactions.ts`).
  */
 class RetryingCoordination implements JournalCoordination {
   readonly #inner: JournalCoordination;

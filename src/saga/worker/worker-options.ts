@@ -109,6 +109,19 @@ export function defaultWorkerId(): string {
 }
 
 /**
+ * @internal An id the journal stores (a run's, a worker's): `value`, or `fallback()` when it
+ * is left out. `null` is refused, not taken for "left out".
+ * @throws {@link InvalidArgumentError} at `path` unless it is a non-empty storable string of at most 200 characters.
+ */
+export function resolveId(value: unknown, path: string, fallback: () => string): string {
+  const id = value === undefined ? fallback() : value;
+  if (typeof id !== 'string' || id.trim() === '' || id.length > 200 || !isStorableText(id)) {
+    throw new InvalidArgumentError({ path, expected: `a non-empty ${STORABLE_TEXT} of at most 200 characters`, got: id });
+  }
+  return id;
+}
+
+/**
  * @internal Validates `options.worker` of `openEngine`; `undefined` when it is left out.
  * @throws {@link InvalidArgumentError} naming the bad option.
  */
@@ -116,11 +129,8 @@ export function resolveWorkerOptions(value: unknown): ResolvedWorkerOptions | un
   if (value === undefined) return undefined;
   const o = record(value, 'options.worker', 'worker options { id?, leaseTtl?, maxRuns?, pollInterval?, maxTransactions? }');
   refuseUnknown(o, ['id', 'leaseTtl', 'maxRuns', 'pollInterval', 'maxTransactions'], 'options.worker');
-  // `null` is refused, not taken for a left-out id. The id is written as the owner of leases.
-  const id = o['id'] === undefined ? defaultWorkerId() : o['id'];
-  if (typeof id !== 'string' || id.trim() === '' || id.length > 200 || !isStorableText(id)) {
-    throw new InvalidArgumentError({ path: 'options.worker.id', expected: `a non-empty ${STORABLE_TEXT} of at most 200 characters`, got: id });
-  }
+  // Written as the owner of leases.
+  const id = resolveId(o['id'], 'options.worker.id', defaultWorkerId);
   const leaseTtlMs = atLeast(o['leaseTtl'], DEFAULT_LEASE_TTL_MS, 100, 'options.worker.leaseTtl');
   const pollIntervalMs = atLeast(o['pollInterval'], DEFAULT_POLL_INTERVAL_MS, 10, 'options.worker.pollInterval');
   const maxRuns = o['maxRuns'] ?? DEFAULT_MAX_RUNS;
